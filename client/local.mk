@@ -1,0 +1,1 @@
+# client/kts: the command-line tool.

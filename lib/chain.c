@@ -1,0 +1,1 @@
+/* chain.c: see chain.h */

@@ -1,0 +1,94 @@
+/*
+ * limits.h - every size cap in kts, each with its reason.
+ *
+ * Nothing read from a file or the network may grow past these.  A reader
+ * that meets a larger size returns KTS_ETOOBIG before allocating.
+ */
+#ifndef KTS_LIMITS_H
+#define KTS_LIMITS_H
+
+/*
+ * Largest TLV value: the TLV16 length field is 16 bits (KSI spec 1.1).
+ */
+#define KTS_MAX_TLV_VALUE 65535u
+
+/*
+ * Largest signature or PDU: one TLV16 element, 4 header bytes plus the
+ * largest value (spec 1.5); libksi's readers use the same buffer size.
+ */
+#define KTS_MAX_PDU (KTS_MAX_TLV_VALUE + 4u)
+
+/*
+ * Deepest TLV nesting we descend into.  The deepest real structure is
+ * signature > chain > link > metadata > field (5); 16 leaves room for
+ * unknown non-critical nesting while bounding recursion.
+ */
+#define KTS_MAX_TLV_DEPTH 16
+
+/*
+ * Aggregation chains in one signature.  Each chain adds at least one link
+ * and each link at least one level; levels are one byte (spec 4.1), so no
+ * valid signature has more than 255.
+ */
+#define KTS_MAX_AGGR_CHAINS 255
+
+/*
+ * Links in one signature's aggregation chains together, and in one
+ * calendar chain.  Aggregation: levels are one byte, each link adds one.
+ * Calendar: a 64-bit time has at most 64 set bits and 64 levels, so a
+ * chain needs at most 2*64 links; anything longer is hostile.
+ */
+#define KTS_MAX_AGGR_LINKS 255
+#define KTS_MAX_CAL_LINKS 128
+
+/*
+ * Chain-index integers in one chain: a list grows by one per chain
+ * (spec 4.3), so it is bounded by the chain count.
+ */
+#define KTS_MAX_CHAIN_INDEX KTS_MAX_AGGR_CHAINS
+
+/*
+ * Publications file size.  Guardtime's real file of 2024 is 63 KB with
+ * ten years of monthly publications; 16 MiB holds centuries of daily ones.
+ */
+#define KTS_MAX_PUBFILE (16u * 1024u * 1024u)
+
+/*
+ * Records in a publications file (certificates plus publications): a
+ * daily publication for 300 years is about 110,000.
+ */
+#define KTS_MAX_PUBFILE_RECORDS 200000u
+
+/*
+ * Publication references and repository URIs in one publication record:
+ * real records carry 1-3; 64 bounds the list.
+ */
+#define KTS_MAX_PUB_REFS 64
+
+/*
+ * Longest printable publication string accepted: a SHA-512 publication is
+ * 77 bytes, 128 base32 characters plus dashes; 256 bounds garbage.
+ */
+#define KTS_MAX_PUBSTR 256
+
+/*
+ * Largest document hashed by `kts sign`/`kts verify -f` in one read call
+ * chunk (not a cap on the file, which is streamed).
+ */
+#define KTS_FILE_CHUNK (64u * 1024u)
+
+/*
+ * Largest input file read whole into memory (signatures, extender
+ * responses): a signature cannot exceed KTS_MAX_PDU; publications files
+ * have their own cap above.
+ */
+#define KTS_MAX_SIG_FILE KTS_MAX_PDU
+
+/*
+ * Lines of a test-pack CSV and fields in one line: the real files have
+ * under 200 rows and 15 fields.
+ */
+#define KTS_MAX_CSV_LINE 8192
+#define KTS_MAX_CSV_FIELDS 32
+
+#endif

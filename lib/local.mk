@@ -1,0 +1,19 @@
+# libkts: the library every program links (a convenience library until an
+# outside user exists, see STYLE.md).
+noinst_LTLIBRARIES += lib/libkts.la
+lib_libkts_la_SOURCES = \
+	lib/err.c lib/err.h \
+	lib/limits.h \
+	lib/log.c lib/log.h \
+	lib/rd.c lib/rd.h \
+	lib/wr.c lib/wr.h \
+	lib/tlv.c lib/tlv.h \
+	lib/hash.c lib/hash.h \
+	lib/util.c lib/util.h \
+	lib/sig.c lib/sig.h \
+	lib/chain.c lib/chain.h \
+	lib/verify.c lib/verify.h \
+	lib/pdu.c lib/pdu.h \
+	lib/pubfile.c lib/pubstr.c lib/pki.c lib/pub.h
+lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+lib_libkts_la_LIBADD = $(CRYPTO_LIBS)

@@ -1,0 +1,1 @@
+/* pdu.c: see pdu.h */

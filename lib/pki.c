@@ -1,0 +1,1 @@
+/* pki.c: see pki.h */

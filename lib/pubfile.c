@@ -1,0 +1,1 @@
+/* pubfile.c: see pubfile.h */

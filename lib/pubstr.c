@@ -1,0 +1,1 @@
+/* pubstr.c: see pubstr.h */

@@ -1,0 +1,1 @@
+/* sig.c: see sig.h */

@@ -1,0 +1,52 @@
+/*
+ * util.h - small helpers shared by the library and the programs: hex,
+ * UTC time text, whole-file reads with a cap, number parsing.
+ */
+#ifndef KTS_UTIL_H
+#define KTS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* kts_hex_encode - 2n lower-case hex digits and a NUL into out. */
+void kts_hex_encode(const uint8_t *p, size_t n, char *out);
+
+/*
+ * kts_hex_decode - decode a hex string (even length, either case) into at
+ * most max bytes.  Returns 0, KTS_EFORMAT or KTS_ETOOBIG.
+ */
+int kts_hex_decode(const char *s, uint8_t *out, size_t max, size_t *n);
+
+/*
+ * kts_time_utc - "YYYY-MM-DDTHH:MM:SSZ" for t into buf (>= 32 bytes).
+ * Returns buf.
+ */
+char *kts_time_utc(int64_t t, char *buf, size_t size);
+
+/*
+ * kts_parse_time - seconds since the epoch from decimal digits or from
+ * "YYYY-MM-DD[THH:MM:SS[Z]]" (UTC).  Returns 0 or KTS_EFORMAT.
+ */
+int kts_parse_time(const char *s, int64_t *out);
+
+/*
+ * kts_parse_u64 - a decimal number in [0, max] with nothing after it.
+ * Returns 0 or KTS_EFORMAT.
+ */
+int kts_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * kts_file_read - read a whole file of at most max bytes ("-" = stdin).
+ * Returns 0, KTS_EIO (errno is kept), KTS_ETOOBIG or KTS_ENOMEM.
+ * Ownership: the caller frees *out with free().
+ */
+int kts_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/*
+ * kts_file_write - write n bytes to path through a temporary file in the
+ * same folder and a rename, so readers never see half a file ("-" =
+ * stdout).  Returns 0 or KTS_EIO.
+ */
+int kts_file_write(const char *path, const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,1 @@
+/* verify.c: see verify.h */

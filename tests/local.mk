@@ -1,0 +1,1 @@
+# tests/: Check unit tests, fuzz corpus replay, integration scripts.

@@ -1,0 +1,1 @@
+# testpack.mk: filled by its module's owner

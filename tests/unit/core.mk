@@ -1,0 +1,1 @@
+# core.mk: filled by its module's owner

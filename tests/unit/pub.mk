@@ -1,0 +1,1 @@
+# pub.mk: filled by its module's owner

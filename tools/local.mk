@@ -1,0 +1,1 @@
+# tools/: developer and operator programs.
