@@ -32,30 +32,32 @@ kts_rawlist_add(struct kts_rawlist *l, const uint8_t *p, size_t len)
 int
 kts_tlv_read(struct kts_rd *rd, struct kts_tlv *out)
 {
-	struct kts_rd tmp = *rd;
-	const uint8_t *hdr = rd->p + rd->off;
-	uint8_t b0;
-	uint8_t b1;
-	uint16_t len;
-	int r;
+	const uint8_t *h = rd->p + rd->off;
+	size_t left = rd->len - rd->off;
+	size_t hlen = 2;
+	size_t len;
 
-	if ((r = kts_rd_u8(&tmp, &b0)) != 0 || (r = kts_rd_u8(&tmp, &b1)) != 0)
-		return r;
-	if (b0 & KTS_TLV_16) {
-		out->tag = (uint16_t)(((b0 & 0x1f) << 8) | b1);
-		if ((r = kts_rd_be16(&tmp, &len)) != 0)
-			return r;
+	/* One bounds check per field; this is the parser's hottest loop. */
+	if (left < 2)
+		return KTS_ETRUNC;
+	if (h[0] & KTS_TLV_16) {
+		if (left < 4)
+			return KTS_ETRUNC;
+		out->tag = (uint16_t)(((h[0] & 0x1f) << 8) | h[1]);
+		len = (size_t)h[2] << 8 | h[3];
+		hlen = 4;
 	} else {
-		out->tag = b0 & 0x1f;
-		len = b1;
+		out->tag = h[0] & 0x1f;
+		len = h[1];
 	}
-	out->flags = b0 & (KTS_TLV_16 | KTS_TLV_N | KTS_TLV_F);
-	out->hdr = hdr;
-	out->hdr_len = tmp.off - rd->off;
+	if (len > left - hlen)
+		return KTS_ETRUNC;
+	out->flags = h[0] & (KTS_TLV_16 | KTS_TLV_N | KTS_TLV_F);
+	out->hdr = h;
+	out->hdr_len = hlen;
+	out->val = h + hlen;
 	out->len = len;
-	if ((r = kts_rd_bytes(&tmp, len, &out->val)) != 0)
-		return r;
-	*rd = tmp;
+	rd->off += hlen + len;
 	return 0;
 }
 
@@ -232,6 +234,8 @@ kts_wr_tlv_begin(struct kts_wr *wr, uint16_t tag, uint8_t flags,
 	uint8_t hdr[4];
 
 	*mark = wr->len;
+	if (tag > KTS_TLV_MAX_TAG)	/* as kts_wr_tlv: 13 tag bits */
+		return KTS_ETOOBIG;
 	flags &= KTS_TLV_N | KTS_TLV_F;
 	if (tag <= 0x1f) {
 		hdr[0] = (uint8_t)(flags | tag);
