@@ -490,11 +490,19 @@ md_padding(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	struct meta_ctx *c = ctx;
 
-	/* Spec 3.5: the padding must be the first element. */
-	if (t->hdr != c->parent->val)
+	/*
+	 * Spec 3.5: the padding must be the first element.  A repeated
+	 * padding is counted, not rejected: libksi ignores the N-flagged
+	 * duplicate and the metadata then fails INT-11 (verify.c).
+	 */
+	if (c->m->has_padding == 0 && t->hdr != c->parent->val)
 		return kts_pfail(pc, KTS_EFORMAT, t,
 		    "metadata padding is not the first element");
-	c->m->has_padding = 1;
+	if (c->m->has_padding > 0 && !(t->flags & KTS_TLV_N))
+		return kts_pfail(pc, KTS_EFORMAT, t,
+		    "critical metadata padding repeated");
+	if (c->m->has_padding < UINT8_MAX)
+		c->m->has_padding++;
 	return 0;
 }
 
@@ -529,7 +537,7 @@ md_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 }
 
 static const struct kts_tlv_rule meta_rules[] = {
-	{ 0x1e, 0, md_padding },
+	{ 0x1e, KTS_R_LIST, md_padding },
 	{ 0x01, KTS_R_MANDATORY, md_client },
 	{ 0x02, 0, md_machine },
 	{ 0x03, 0, md_seq },

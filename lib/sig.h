@@ -48,7 +48,7 @@ struct kts_meta {
 	uint64_t req_time;	/* request time in microseconds, if has_req_time */
 	uint8_t has_seq;
 	uint8_t has_req_time;
-	uint8_t has_padding;	/* a 0x1E padding element was present */
+	uint8_t has_padding;	/* number of 0x1E padding elements (0, 1, ...) */
 };
 
 struct kts_aggr_link {

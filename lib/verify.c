@@ -242,8 +242,8 @@ meta_ok(const struct kts_aggr_link *l)
 		a = kts_hash_get(m[0]);
 		return !(a != NULL && n == 1u + a->len);
 	}
-	/* Padding first, TLV8, N+F set (0x7E), value 01 or 01 01, even. */
-	if (n < 3 || m[0] != 0x7e || n % 2 != 0)
+	/* One padding, first, TLV8, N+F (0x7E), value 01 or 01 01, even. */
+	if (l->meta.has_padding != 1 || n < 3 || m[0] != 0x7e || n % 2 != 0)
 		return 0;
 	if (m[1] == 1)
 		return m[2] == 0x01;
