@@ -160,15 +160,37 @@ er_header(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 er_payload(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	((struct kts_ext_resp *)ctx)->has_payload = 1;
-	return kts_tlv_walk(t, payload_rules, N_RULES(payload_rules), ctx, NULL,
+	struct kts_ext_resp *out = ctx;
+	uint64_t status = out->status;
+	const char *msg = out->message;
+	int r;
+
+	out->has_payload = 1;
+	r = kts_tlv_walk(t, payload_rules, N_RULES(payload_rules), ctx, NULL,
 	    pc);
+	if (out->has_error) {
+		out->status = status;
+		out->message = msg;
+	}
+	return r;
 }
 
 static int
 er_error(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return kts_tlv_walk(t, error_rules, N_RULES(error_rules), ctx, NULL, pc);
+	struct kts_ext_resp *out = ctx;
+	struct kts_ext_resp err;
+	int r;
+
+	/* Spec 7.9: an error payload wins over a response payload. */
+	memset(&err, 0, sizeof(err));
+	if ((r = kts_tlv_walk(t, error_rules, N_RULES(error_rules), &err, NULL,
+	    pc)) != 0)
+		return r;
+	out->has_error = 1;
+	out->status = err.status;
+	out->message = err.message;
+	return 0;
 }
 
 static int
@@ -213,8 +235,8 @@ kts_ext_resp_parse(const uint8_t *buf, size_t len, const void *key,
 	if ((r = kts_tlv_walk(&top, ext_resp_rules, N_RULES(ext_resp_rules),
 	    out, NULL, &pc)) != 0)
 		return r;
-	if (out->status != 0 && !out->has_payload)
-		return 0;	/* a bare error PDU (spec 7.9) */
+	if (out->has_error)
+		return 0;	/* an error PDU: reported, not checked (7.9) */
 	if (!out->has_payload)
 		return kts_pfail(&pc, KTS_EFORMAT, &top,
 		    "extension response without a payload");

@@ -44,6 +44,7 @@ struct kts_ext_resp {
 	const uint8_t *chain;	/* whole 0x802 element, NULL if absent */
 	size_t chain_len;
 	uint8_t hmac_alg;	/* algorithm of the PDU's HMAC */
+	uint8_t has_error;	/* a 0x03 error payload was present */
 };
 
 /*

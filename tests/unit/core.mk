@@ -7,3 +7,9 @@ tests_unit_check_sig_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_sig_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 tests_unit_check_sig_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
+
+check_PROGRAMS += tests/unit/check_policy
+TESTS += tests/unit/check_policy
+tests_unit_check_policy_SOURCES = tests/unit/check_policy.c tests/unit/vec.h
+tests_unit_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_policy_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
