@@ -18,7 +18,7 @@ kts_log_set(kts_log_fn fn, int max_level, void *arg)
 	log_arg = arg;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(int level, const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -104,6 +104,18 @@ parse_fixed(const char *s, size_t n, int *out)
 	return 0;
 }
 
+/* Days in month m (1-12) of year y, proleptic Gregorian. */
+static int
+month_days(int y, int m)
+{
+	static const int days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int
 kts_parse_time(const char *s, int64_t *out)
 {
@@ -133,8 +145,11 @@ kts_parse_time(const char *s, int64_t *out)
 	tm.tm_hour = f[3];
 	tm.tm_min = f[4];
 	tm.tm_sec = f[5];
-	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
-	    f[4] > 59 || f[5] > 60 || (t = timegm(&tm)) == (time_t)-1)
+	/* No day 31 of April (timegm would roll it over into May), and
+	 * nothing before the epoch: KSI times are unsigned (spec 1.4). */
+	if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
+	    f[2] > month_days(f[0], f[1]) || f[3] > 23 || f[4] > 59 ||
+	    f[5] > 60 || (t = timegm(&tm)) == (time_t)-1)
 		return KTS_EFORMAT;
 	*out = (int64_t)t;
 	return 0;
