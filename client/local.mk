@@ -1,1 +1,14 @@
 # client/kts: the command-line tool.
+bin_PROGRAMS += client/kts
+client_kts_SOURCES = \
+	client/main.c \
+	client/common.c client/common.h \
+	client/json.c client/json.h \
+	client/cmd_verify.c \
+	client/cmd_dump.c \
+	client/cmd_pubfile.c
+client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+
+dist_man_MANS += docs/kts.1
+EXTRA_DIST += docs/verify.md docs/performance.md

@@ -1,0 +1,139 @@
+/*
+ * common.h - what the kts commands share: exit codes, loading signatures
+ * and publications files with readable errors, the publications-file
+ * trust options (-V, --cnstr, --pubfile-time), signer identities and
+ * text helpers.
+ *
+ * The client prints; lib/ never does.  Every helper that can fail prints
+ * one line to stderr naming the file and the reason, and returns the exit
+ * code the command should end with (ksi-tool's numbering).
+ */
+#ifndef KTS_CLIENT_COMMON_H
+#define KTS_CLIENT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "pub.h"
+#include "sig.h"
+
+/* Exit codes, as ksi-tool numbers them. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,	/* general error (also out of memory) */
+	CLI_EXIT_ARGS = 3,	/* bad command line */
+	CLI_EXIT_FORMAT = 4,	/* a file does not parse */
+	CLI_EXIT_VERIFY = 6,	/* verification failed or inconclusive */
+	CLI_EXIT_IO = 9,	/* a file cannot be read */
+	CLI_EXIT_CRYPTO = 10	/* a hash or OpenSSL operation failed */
+};
+
+/* Largest number of -V and --cnstr options. */
+#define CLI_MAX_CA 32
+#define CLI_MAX_CNSTR 32
+
+/* Largest signer identity string and number of identities. */
+#define CLI_MAX_SIGNER 2048
+#define CLI_MAX_IDS 256
+
+/* Long options shared by several commands (values above any char). */
+enum cli_opt {
+	CLI_OPT_CNSTR = 0x100,
+	CLI_OPT_PUBFILE_TIME,
+	CLI_OPT_JSON,
+	CLI_OPT_HASH,
+	CLI_OPT_PUB_STR,
+	CLI_OPT_VER_INT,
+	CLI_OPT_VER_KEY,
+	CLI_OPT_VER_PUB,
+	CLI_OPT_VER_CAL,
+	CLI_OPT_LEVEL
+};
+
+/* The commands; argv[0] is the command name. */
+int cmd_verify(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_pubfile(int argc, char **argv);
+
+/* cli_err - "kts: " + message + newline on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cli_exit_for - the exit code for a KTS_E* error. */
+int cli_exit_for(int r);
+
+/*
+ * cli_read_file - read a whole file of at most max bytes ("-" = stdin).
+ * Returns an exit code; on failure one line names the file and reason.
+ * Ownership: the caller frees *out with free().
+ */
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/*
+ * cli_parse_error - print "PATH: WHAT at offset N (tag 0xT): DETAIL".
+ */
+void cli_parse_error(const char *path, int r, const struct kts_perr *pe);
+
+/*
+ * cli_load_sig - read and parse a signature.  Returns an exit code.
+ * Ownership: the caller frees *out with kts_sig_free().
+ */
+int cli_load_sig(const char *path, struct kts_sig **out);
+
+/*
+ * cli_load_pubfile - read and parse a publications file (not verified).
+ * Returns an exit code.
+ * Ownership: the caller frees *out with kts_pubfile_free().
+ */
+int cli_load_pubfile(const char *path, struct kts_pubfile **out);
+
+/* Publications-file trust from the command line (spec 6.4). */
+struct cli_trust {
+	const char *ca[CLI_MAX_CA];	/* -V files (borrowed argv) */
+	size_t n_ca;
+	struct kts_cnstr cnstr[CLI_MAX_CNSTR];	/* --cnstr (borrowed argv) */
+	size_t n_cnstr;
+	const char *when;		/* --pubfile-time, NULL = now */
+};
+
+/*
+ * cli_trust_opt - take -V ('V'), --cnstr or --pubfile-time.  --cnstr's
+ * argument is split at its '=' in place.  Returns an exit code.
+ */
+int cli_trust_opt(struct cli_trust *t, int opt, char *arg);
+
+/*
+ * cli_pubfile_check - verify pf with the trust options: the -V files as
+ * partial-chain anchors plus the system store, the constraints, at the
+ * --pubfile-time moment.  *at gets the moment used (-1 = now).  Returns
+ * 0 when the file verifies, else the lib error with why filled.
+ */
+int cli_pubfile_check(const struct cli_trust *t, const struct kts_pubfile *pf,
+    int64_t *at, char *why, size_t whylen);
+
+/*
+ * cli_signer_ids - the identities along the aggregation chains, leaf
+ * first: the client id of every metadata link and the name of every
+ * legacy-id link.  Returns how many were stored (at most max).
+ * Ownership: the strings are borrowed from sig.
+ */
+size_t cli_signer_ids(const struct kts_sig *sig, const char **ids, size_t max);
+
+/* cli_signer_str - the identities joined by " :: " into buf ("(none)"). */
+char *cli_signer_str(const struct kts_sig *sig, char *buf, size_t size);
+
+/* cli_put_time - "EPOCH (YYYY-MM-DDTHH:MM:SSZ)" on f. */
+void cli_put_time(FILE *f, int64_t t);
+
+/* cli_put_str - s in double quotes with control characters escaped. */
+void cli_put_str(FILE *f, const char *s);
+
+/* cli_put_hex - n bytes as lower-case hex. */
+void cli_put_hex(FILE *f, const uint8_t *p, size_t n);
+
+/* cli_pubstr - publication string of (t, h) into buf, or "" on error. */
+char *cli_pubstr(uint64_t t, const struct kts_imprint *h, char *buf,
+    size_t size);
+
+#endif
