@@ -76,7 +76,24 @@ add_str(const struct kts_tlv *t, struct kts_pctx *pc, const char ***v,
 	return 0;
 }
 
-/* Count the children of parent with tag (a cheap pre-pass for arrays). */
+/*
+ * Count the children of parent by tag, for tags below 16 (a cheap
+ * pre-pass so arrays are allocated once): n[tag] for each.
+ */
+static void
+count_small_tags(const struct kts_tlv *parent, size_t n[16])
+{
+	struct kts_tlv c;
+	struct kts_rd rd;
+
+	memset(n, 0, 16 * sizeof(n[0]));
+	kts_rd_init(&rd, parent->val, parent->len);
+	while (kts_rd_left(&rd) > 0 && kts_tlv_read(&rd, &c) == 0)
+		if (c.tag < 16)
+			n[c.tag]++;
+}
+
+/* Count the children of parent with tag. */
 static size_t
 count_children(const struct kts_tlv *parent, uint16_t tag)
 {
@@ -99,10 +116,9 @@ struct idx_list {
 };
 
 static int
-idx_alloc(const struct kts_tlv *parent, struct idx_list *l,
+idx_alloc_n(const struct kts_tlv *parent, size_t n, struct idx_list *l,
     struct kts_pctx *pc)
 {
-	size_t n = count_children(parent, 0x03);
 
 	if (n > KTS_MAX_CHAIN_INDEX)
 		return kts_pfail(pc, KTS_ETOOBIG, parent,
@@ -114,6 +130,13 @@ idx_alloc(const struct kts_tlv *parent, struct idx_list *l,
 	if ((l->v = calloc(n, sizeof(*l->v))) == NULL)
 		return KTS_ENOMEM;
 	return 0;
+}
+
+static int
+idx_alloc(const struct kts_tlv *parent, struct idx_list *l,
+    struct kts_pctx *pc)
+{
+	return idx_alloc_n(parent, count_children(parent, 0x03), l, pc);
 }
 
 static int
@@ -735,18 +758,20 @@ kts_aggr_chain_parse(const struct kts_tlv *t, struct kts_aggr_chain *out,
     struct kts_pctx *pc)
 {
 	struct ac_ctx a = { out, { NULL, 0, 0 }, 0 };
+	size_t n[16];
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->raw = t->hdr;
 	out->raw_len = kts_tlv_size(t);
-	a.cap_links = count_children(t, 0x07) + count_children(t, 0x08);
+	count_small_tags(t, n);
+	a.cap_links = n[0x07] + n[0x08];
 	if (a.cap_links > KTS_MAX_AGGR_LINKS)
 		return kts_pfail(pc, KTS_ETOOBIG, t, "too many links in a chain");
 	if (a.cap_links > 0 &&
 	    (out->links = calloc(a.cap_links, sizeof(*out->links))) == NULL)
 		return KTS_ENOMEM;
-	if ((r = idx_alloc(t, &a.idx, pc)) != 0)
+	if ((r = idx_alloc_n(t, n[0x03], &a.idx, pc)) != 0)
 		return r;
 	out->idx = a.idx.v;
 	r = kts_tlv_walk(t, aggr_chain_rules, N_RULES(aggr_chain_rules), &a,
@@ -819,12 +844,14 @@ kts_cal_chain_parse(const struct kts_tlv *t, struct kts_cal_chain *out,
     struct kts_pctx *pc)
 {
 	struct cc_ctx a = { out, 0 };
+	size_t n[16];
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->raw = t->hdr;
 	out->raw_len = kts_tlv_size(t);
-	a.cap_links = count_children(t, 0x07) + count_children(t, 0x08);
+	count_small_tags(t, n);
+	a.cap_links = n[0x07] + n[0x08];
 	if (a.cap_links > KTS_MAX_CAL_LINKS)
 		return kts_pfail(pc, KTS_ETOOBIG, t,
 		    "too many links in a calendar chain");

@@ -75,9 +75,19 @@ kts_tlv_parse(const uint8_t *p, size_t len, struct kts_tlv *out,
 	int r;
 
 	kts_rd_init(&rd, p, len);
-	if ((r = kts_tlv_read(&rd, out)) != 0)
-		return kts_perr_set(perr, r, 0, 0,
-		    "element runs past the end of the input");
+	if ((r = kts_tlv_read(&rd, out)) != 0) {
+		uint32_t tag = 0;
+
+		/* Name the element when its header is complete. */
+		if (len >= 2 && !(p[0] & KTS_TLV_16))
+			tag = p[0] & 0x1f;
+		else if (len >= 4)
+			tag = (uint32_t)((p[0] & 0x1f) << 8 | p[1]);
+		return kts_perr_set(perr, r, 0, tag, len < 2 ||
+		    ((p[0] & KTS_TLV_16) && len < 4) ?
+		    "the input ends inside the first element's header" :
+		    "the element's length runs past the end of the input");
+	}
 	if (kts_rd_expect_end(&rd) != 0)
 		return kts_perr_set(perr, KTS_EFORMAT, rd.off, 0,
 		    "trailing bytes after the element");

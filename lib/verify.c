@@ -18,6 +18,7 @@ struct vst {
 	const struct kts_sig *s;
 	const struct kts_vctx *ctx;
 	struct kts_vresult *res;
+	int internal_ok;	/* the internal policy already passed */
 };
 
 static int
@@ -468,6 +469,8 @@ policy_internal(struct vst *v)
 	size_t i;
 	int r;
 
+	if (v->internal_ok)
+		return 0;
 	v->res->aggr_time = kts_sig_signing_time(v->s);
 	if (v->s->has_cal) {
 		v->res->has_pub_time = 1;
@@ -476,6 +479,7 @@ policy_internal(struct vst *v)
 	for (i = 0; i < sizeof(internal_rules) / sizeof(internal_rules[0]); i++)
 		if ((r = internal_rules[i](v)) != 0)
 			return r;
+	v->internal_ok = 1;
 	return 0;
 }
 
@@ -727,6 +731,10 @@ policy_general(struct vst *v)
 {
 	int r;
 
+	/* A failure here is the internal policy's, and says so. */
+	v->res->policy = KTS_POL_INTERNAL;
+	if ((r = policy_internal(v)) != 0)
+		return r;
 	if (v->ctx->has_user_pub) {
 		v->res->policy = KTS_POL_USERPUB;
 		return policy_userpub(v);
@@ -734,8 +742,6 @@ policy_general(struct vst *v)
 	v->res->policy = KTS_POL_PUBFILE;
 	if ((r = policy_pubfile(v)) != DECIDED || v->res->verdict != KTS_V_NA)
 		return r;
-	/* The internal policy passed if we got here: try the key next. */
-	memset(v->res, 0, sizeof(*v->res));
 	v->res->policy = KTS_POL_KEY;
 	return policy_key(v);
 }
@@ -744,7 +750,7 @@ int
 kts_verify(const struct kts_sig *sig, enum kts_policy pol,
     const struct kts_vctx *ctx, struct kts_vresult *res)
 {
-	struct vst v = { sig, ctx, res };
+	struct vst v = { sig, ctx, res, 0 };
 	int r;
 
 	memset(res, 0, sizeof(*res));
