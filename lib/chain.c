@@ -18,13 +18,15 @@ int
 kts_aggr_chain_compute(const struct kts_aggr_chain *c, unsigned *level,
     struct kts_imprint *out)
 {
-	uint8_t h[KTS_IMPRINT_MAX];
+	uint8_t h[2][KTS_IMPRINT_MAX];
 	size_t hlen;
 	unsigned lvl = *level;
+	int cur = 0;
 	size_t i;
 	int r;
 
-	hlen = kts_imprint_bytes(&c->input, h);
+	/* The running value stays in bytes: two buffers, swapped per step. */
+	hlen = kts_imprint_bytes(&c->input, h[0]);
 	for (i = 0; i < c->n_links; i++) {
 		const struct kts_aggr_link *l = &c->links[i];
 
@@ -33,19 +35,17 @@ kts_aggr_chain_compute(const struct kts_aggr_chain *c, unsigned *level,
 			return KTS_EFORMAT;
 		lvl += (unsigned)l->corr + 1;
 		if (l->dir == KTS_LINK_LEFT)
-			r = kts_hash_step(c->alg, h, hlen, l->sib, l->sib_len,
-			    (uint8_t)lvl, out);
+			r = kts_hash_step_raw(c->alg, h[cur], hlen, l->sib,
+			    l->sib_len, (uint8_t)lvl, h[!cur], &hlen);
 		else
-			r = kts_hash_step(c->alg, l->sib, l->sib_len, h, hlen,
-			    (uint8_t)lvl, out);
+			r = kts_hash_step_raw(c->alg, l->sib, l->sib_len, h[cur],
+			    hlen, (uint8_t)lvl, h[!cur], &hlen);
 		if (r != 0)
 			return r;
-		hlen = kts_imprint_bytes(out, h);
+		cur = !cur;
 	}
-	if (c->n_links == 0)
-		*out = c->input;
 	*level = lvl;
-	return 0;
+	return kts_imprint_parse(h[cur], hlen, out);
 }
 
 int
@@ -66,32 +66,40 @@ kts_aggr_chain_shape(const struct kts_aggr_chain *c, uint64_t *out)
 int
 kts_cal_chain_compute(const struct kts_cal_chain *c, struct kts_imprint *out)
 {
-	uint8_t h[KTS_IMPRINT_MAX];
+	uint8_t h[2][KTS_IMPRINT_MAX];
 	uint8_t s[KTS_IMPRINT_MAX];
+	const uint8_t *sib;
 	size_t hlen;
 	size_t slen;
 	uint8_t alg = c->input.alg;
+	int cur = 0;
 	size_t i;
 	int r;
 
-	*out = c->input;
-	hlen = kts_imprint_bytes(&c->input, h);
+	hlen = kts_imprint_bytes(&c->input, h[0]);
 	for (i = 0; i < c->n_links; i++) {
 		const struct kts_cal_link *l = &c->links[i];
 
-		slen = kts_imprint_bytes(&l->sib, s);
+		slen = 1u + l->sib.len;
+		sib = l->sib_raw;
+		if (sib == NULL) {
+			kts_imprint_bytes(&l->sib, s);
+			sib = s;
+		}
 		/* Spec 5.1: a node uses its right child's algorithm. */
 		if (l->dir == KTS_LINK_LEFT) {
 			alg = l->sib.alg;
-			r = kts_hash_step(alg, h, hlen, s, slen, 0xff, out);
+			r = kts_hash_step_raw(alg, h[cur], hlen, sib, slen, 0xff,
+			    h[!cur], &hlen);
 		} else {
-			r = kts_hash_step(alg, s, slen, h, hlen, 0xff, out);
+			r = kts_hash_step_raw(alg, sib, slen, h[cur], hlen, 0xff,
+			    h[!cur], &hlen);
 		}
 		if (r != 0)
 			return r;
-		hlen = kts_imprint_bytes(out, h);
+		cur = !cur;
 	}
-	return 0;
+	return kts_imprint_parse(h[cur], hlen, out);
 }
 
 int

@@ -57,12 +57,12 @@ _Static_assert(sizeof(RIPEMD160_CTX) <= 256, "hasher context too small");
 const struct kts_hash_alg *
 kts_hash_get(uint8_t id)
 {
-	size_t i;
+	/* Index by id: the table lists ids 0-2, 4-5, 7-11 in order. */
+	static const signed char at[] = { 0, 1, 2, -1, 3, 4, -1, 5, 6, 7, 8, 9 };
 
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (algs[i].id == id)
-			return &algs[i];
-	return NULL;
+	if (id >= sizeof(at) || at[id] < 0)
+		return NULL;
+	return &algs[(size_t)at[id]];
 }
 
 int
@@ -376,6 +376,41 @@ kts_hash_step(uint8_t alg, const uint8_t *a, size_t alen, const uint8_t *b,
 	kts_hasher_update(&h, b, blen);
 	kts_hasher_update(&h, &tail, 1);
 	return kts_hasher_final(&h, out);
+}
+
+int
+kts_hash_step_raw(uint8_t alg, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen, uint8_t tail, uint8_t *out, size_t *outlen)
+{
+	struct kts_imprint im;
+	int r;
+
+	if (alg == KTS_HASH_SHA256) {
+		SHA256_CTX c;
+
+		SHA256_Init(&c);
+		SHA256_Update(&c, a, alen);
+		SHA256_Update(&c, b, blen);
+		SHA256_Update(&c, &tail, 1);
+		out[0] = KTS_HASH_SHA256;
+		SHA256_Final(out + 1, &c);
+		*outlen = 33;
+		return 0;
+	}
+	if ((r = kts_hash_step(alg, a, alen, b, blen, tail, &im)) != 0)
+		return r;
+	*outlen = kts_imprint_bytes(&im, out);
+	return 0;
+}
+
+int
+kts_imprint_check(const uint8_t *p, size_t n)
+{
+	const struct kts_hash_alg *a;
+
+	if (n < 1 || (a = kts_hash_get(p[0])) == NULL || n != 1u + a->len)
+		return KTS_EFORMAT;
+	return 0;
 }
 
 int

@@ -153,6 +153,22 @@ int kts_hash_step(uint8_t alg, const uint8_t *a, size_t alen,
     const uint8_t *b, size_t blen, uint8_t tail, struct kts_imprint *out);
 
 /*
+ * kts_hash_step_raw - as kts_hash_step, but the output imprint's bytes go
+ * to out (at least KTS_IMPRINT_MAX bytes) and *outlen gets their number:
+ * the chain loops stay in bytes and never convert.  Returns as
+ * kts_hasher_init().
+ */
+int kts_hash_step_raw(uint8_t alg, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen, uint8_t tail, uint8_t *out,
+    size_t *outlen);
+
+/*
+ * kts_imprint_check - 0 if n bytes at p are a valid imprint (defined id,
+ * right length), else KTS_EFORMAT.  Copies nothing.
+ */
+int kts_imprint_check(const uint8_t *p, size_t n);
+
+/*
  * kts_hmac - HMAC (RFC 2104) of data with key using alg; out is an
  * imprint of alg.  Returns 0, KTS_EINVAL, KTS_EUNSUPPORTED or KTS_ECRYPTO.
  */

@@ -587,13 +587,15 @@ static int
 ln_hash(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	struct link_ctx *c = ctx;
-	struct kts_imprint im;
 
 	c->n_sib++;
 	c->l->kind = KTS_SIB_HASH;
 	c->l->sib = t->val;
 	c->l->sib_len = t->len;
-	return get_imprint(t, pc, &im);
+	if (kts_imprint_check(t->val, t->len) != 0)
+		return kts_pfail(pc, KTS_EFORMAT, t,
+		    "imprint with an unknown algorithm or a wrong length");
+	return 0;
 }
 
 static int
@@ -820,6 +822,7 @@ cc_link(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 		return kts_pfail(pc, KTS_EINTERNAL, t, "link count changed");
 	l = &a->c->links[a->c->n_links++];
 	l->dir = (uint8_t)t->tag;
+	l->sib_raw = t->val;
 	return get_imprint(t, pc, &l->sib);
 }
 

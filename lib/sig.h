@@ -84,6 +84,7 @@ struct kts_aggr_chain {
 struct kts_cal_link {
 	uint8_t dir;		/* KTS_LINK_LEFT or KTS_LINK_RIGHT */
 	struct kts_imprint sib;	/* sibling imprint */
+	const uint8_t *sib_raw;	/* the same imprint's bytes in the buffer */
 };
 
 struct kts_cal_chain {
