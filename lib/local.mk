@@ -14,6 +14,9 @@ lib_libkts_la_SOURCES = \
 	lib/chain.c lib/chain.h \
 	lib/verify.c lib/verify.h \
 	lib/pdu.c lib/pdu.h \
-	lib/pubfile.c lib/pubstr.c lib/pki.c lib/pub.h
-lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-lib_libkts_la_LIBADD = $(CRYPTO_LIBS)
+	lib/pubfile.c lib/pubstr.c lib/pki.c lib/pub.h \
+	lib/calstore.c lib/calstore.h \
+	lib/tree.c lib/tree.h \
+	lib/net.c lib/net.h
+lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
+lib_libkts_la_LIBADD = $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "hash.h"
+#include "wr.h"
 
 #define KTS_TAG_AGGR_REQ 0x220
 #define KTS_TAG_AGGR_RESP 0x221
@@ -67,5 +68,112 @@ const char *kts_status_str(uint64_t status, int extender);
  */
 int kts_ext_resp_parse(const uint8_t *buf, size_t len, const void *key,
     size_t keylen, struct kts_ext_resp *out, struct kts_perr *perr);
+
+/* ---- requests, as a server sees them (spec 7.1-7.8) ------------------ */
+
+/* An aggregation request payload (0x220 -> 0x02, spec 7.4). */
+struct kts_aggr_req {
+	uint64_t req_id;
+	struct kts_imprint hash;	/* request hash */
+	uint64_t level;			/* request level (0 if absent) */
+};
+
+/* An extension request payload (0x320 -> 0x02, spec 7.8). */
+struct kts_ext_req {
+	uint64_t req_id;
+	uint8_t has_aggr_time;
+	uint64_t aggr_time;		/* A */
+	uint8_t has_pub_time;
+	uint64_t pub_time;		/* P; absent = the calendar head */
+};
+
+/* A parsed request PDU; pointers borrow the caller's buffer. */
+struct kts_req_pdu {
+	uint16_t tag;			/* KTS_TAG_AGGR_REQ or KTS_TAG_EXT_REQ */
+	const char *login_id;		/* header login id (NULL: no header) */
+	uint8_t has_instance_id;
+	uint64_t instance_id;
+	uint8_t has_message_id;
+	uint64_t message_id;
+	uint8_t has_req;		/* a 0x02 request payload */
+	struct kts_aggr_req aggr;	/* when tag is KTS_TAG_AGGR_REQ */
+	struct kts_ext_req ext;		/* when tag is KTS_TAG_EXT_REQ */
+	uint8_t has_conf;		/* a 0x04 configuration request */
+	uint8_t has_ack;		/* a 0x05 acknowledgement request */
+	uint8_t hmac_alg;		/* the HMAC's algorithm */
+};
+
+/*
+ * kts_req_parse - parse a request PDU (0x220 or 0x320): header first and
+ * present, at most one payload of each kind, at least one payload, HMAC
+ * last (spec 7.1, 7.14).  Does not check the HMAC (the caller looks the
+ * login id up first, then calls kts_pdu_hmac_check()).
+ * Returns 0, KTS_ETRUNC, KTS_EFORMAT (status 0x0101: not a request PDU)
+ * or KTS_ENOTFOUND (status 0x0103: envelope fine, payload malformed or
+ * with an unknown critical element), with perr.
+ */
+int kts_req_parse(const uint8_t *buf, size_t len, struct kts_req_pdu *out,
+    struct kts_perr *perr);
+
+/* ---- building PDUs (spec 7.1-7.3) -------------------------------------- */
+
+/*
+ * kts_pdu_begin - start a PDU with tag and a header carrying login_id
+ * (login_id NULL: no header, for bare error PDUs).  *mark is for
+ * kts_pdu_end().  The caller then writes payload elements with the
+ * kts_wr_tlv* functions.
+ */
+int kts_pdu_begin(struct kts_wr *wr, uint16_t tag, const char *login_id,
+    size_t *mark);
+
+/*
+ * kts_pdu_end - close the PDU started at mark: append the HMAC element of
+ * alg keyed with key over every byte before its digest (spec 7.3), or no
+ * HMAC when key is NULL.  Returns 0, KTS_ETOOBIG, KTS_ENOMEM or the HMAC's
+ * error.
+ */
+int kts_pdu_end(struct kts_wr *wr, size_t mark, uint8_t alg, const void *key,
+    size_t keylen);
+
+/*
+ * kts_pdu_error - a whole bare error PDU (spec 7.9): resp_tag (0x221 or
+ * 0x321) holding only 0x03 {status, message}.  Returns as kts_pdu_end().
+ */
+int kts_pdu_error(struct kts_wr *wr, uint16_t resp_tag, uint64_t status,
+    const char *message);
+
+/*
+ * Client requests (spec 7.4, 7.6, 7.8), each a whole PDU with header and
+ * HMAC.  level 0 and pub_time 0 are omitted ("head" for pub_time).
+ */
+int kts_aggr_req_build(struct kts_wr *wr, const char *login, const void *key,
+    size_t keylen, uint8_t hmac_alg, uint64_t req_id,
+    const struct kts_imprint *hash, uint64_t level);
+int kts_ext_req_build(struct kts_wr *wr, const char *login, const void *key,
+    size_t keylen, uint8_t hmac_alg, uint64_t req_id, uint64_t aggr_time,
+    uint64_t pub_time);
+int kts_conf_req_build(struct kts_wr *wr, uint16_t tag, const char *login,
+    const void *key, size_t keylen, uint8_t hmac_alg);
+
+/* ---- the client's view of an aggregation response (spec 7.11) ---------- */
+
+struct kts_sig;
+
+/*
+ * kts_aggr_resp_to_sig - turn an aggregation response PDU into a
+ * signature as libksi does (spec 7.11): an error payload is reported in
+ * *status; otherwise header and HMAC (same algorithm as hmac_alg) must
+ * check with key, the request id must be req_id, and the payload's
+ * children other than 0x01, 0x04, 0x05, 0x10, 0x11 become the signature,
+ * with level added to the first link's level correction.  The caller then
+ * verifies it (internal policy).
+ * Returns 0 (with *status 0 and *out set, or *status != 0 and *out NULL),
+ * KTS_EFORMAT, KTS_EVERIFY (HMAC or request id), or KTS_ENOMEM.
+ * Ownership: free *out with kts_sig_free().
+ */
+int kts_aggr_resp_to_sig(const uint8_t *buf, size_t len, const void *key,
+    size_t keylen, uint8_t hmac_alg, uint64_t req_id, uint64_t level,
+    uint64_t *status, const char **message, struct kts_sig **out,
+    struct kts_perr *perr);
 
 #endif

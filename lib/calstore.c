@@ -1,0 +1,1 @@
+/* calstore.c: see calstore.h */
