@@ -91,4 +91,11 @@
 #define KTS_MAX_CSV_LINE 8192
 #define KTS_MAX_CSV_FIELDS 32
 
+/*
+ * Requests in one round's tree.  A round is a second at the calendar or
+ * ~100 ms at an aggregator; a million leaves is 20 levels of the 255 a
+ * chain may climb and about 400 MB of nodes at most.
+ */
+#define KTS_MAX_ROUND_LEAVES (1u << 20)
+
 #endif

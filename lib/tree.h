@@ -51,8 +51,9 @@ const struct kts_imprint *kts_tree_root(const struct kts_tree *t,
  * element (spec 3.2, 4.6): aggregation time, chain index = parent_idx
  * followed by this chain's shape, input hash, algorithm, links leaf first
  * with the first link's level correction relative to the request level.
- * Returns 0, KTS_EINVAL (i out of range, chain over 63 links) or the
- * writer's errors.
+ * Returns 0, KTS_EINVAL (i out of range, no links because the request
+ * is alone in the round without metadata, chain over 63 links) or the
+ * writer's errors.  Servers always add metadata, so every chain has a link.
  */
 int kts_tree_chain(const struct kts_tree *t, size_t i, uint64_t aggr_time,
     const uint64_t *parent_idx, size_t n_parent, struct kts_wr *out);

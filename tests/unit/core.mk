@@ -13,3 +13,9 @@ TESTS += tests/unit/check_policy
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c tests/unit/vec.h
 tests_unit_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_policy_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
+
+check_PROGRAMS += tests/unit/check_tree
+TESTS += tests/unit/check_tree
+tests_unit_check_tree_SOURCES = tests/unit/check_tree.c
+tests_unit_check_tree_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_tree_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
