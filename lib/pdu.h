@@ -104,13 +104,21 @@ struct kts_req_pdu {
 };
 
 /*
- * kts_req_parse - parse a request PDU (0x220 or 0x320): header first and
- * present, at most one payload of each kind, at least one payload, HMAC
- * last (spec 7.1, 7.14).  Does not check the HMAC (the caller looks the
- * login id up first, then calls kts_pdu_hmac_check()).
+ * kts_req_parse - parse a request PDU (0x220 or 0x320): header present and
+ * the first recognized element (unknown non-critical elements are skipped
+ * wherever they are), with a login id; at most one payload of each kind,
+ * at least one payload; the HMAC an imprint of a defined algorithm and
+ * physically last (spec 7.1, 7.3, 7.14).  An extender PDU may not carry
+ * 0x05.  Does not check the HMAC (the caller looks the login id up first,
+ * then calls kts_pdu_hmac_check()).
  * Returns 0, KTS_ETRUNC, KTS_EFORMAT (status 0x0101: not a request PDU)
  * or KTS_ENOTFOUND (status 0x0103: envelope fine, payload malformed or
- * with an unknown critical element), with perr.
+ * with an unknown critical element, request level over 255, request hash
+ * not an imprint of a defined algorithm), with perr (may be NULL; must be
+ * zeroed by the caller, the first failure wins).  With KTS_ENOTFOUND the
+ * envelope fields (tag, login_id, header ids, has_*, hmac_alg) are set, so
+ * the server can authenticate before answering 0x0103.
+ * Ownership: out's pointers borrow buf.
  */
 int kts_req_parse(const uint8_t *buf, size_t len, struct kts_req_pdu *out,
     struct kts_perr *perr);
@@ -121,7 +129,8 @@ int kts_req_parse(const uint8_t *buf, size_t len, struct kts_req_pdu *out,
  * kts_pdu_begin - start a PDU with tag and a header carrying login_id
  * (login_id NULL: no header, for bare error PDUs).  *mark is for
  * kts_pdu_end().  The caller then writes payload elements with the
- * kts_wr_tlv* functions.
+ * kts_wr_tlv* functions.  PDUs are appended after what wr already holds.
+ * Returns 0, KTS_ETOOBIG or KTS_ENOMEM; on failure wr is as it was.
  */
 int kts_pdu_begin(struct kts_wr *wr, uint16_t tag, const char *login_id,
     size_t *mark);
@@ -130,21 +139,27 @@ int kts_pdu_begin(struct kts_wr *wr, uint16_t tag, const char *login_id,
  * kts_pdu_end - close the PDU started at mark: append the HMAC element of
  * alg keyed with key over every byte before its digest (spec 7.3), or no
  * HMAC when key is NULL.  Returns 0, KTS_ETOOBIG, KTS_ENOMEM or the HMAC's
- * error.
+ * error (KTS_EINVAL for an undefined alg, KTS_EUNSUPPORTED, KTS_ECRYPTO);
+ * on failure wr is cut back to mark (the whole PDU is dropped).
  */
 int kts_pdu_end(struct kts_wr *wr, size_t mark, uint8_t alg, const void *key,
     size_t keylen);
 
 /*
  * kts_pdu_error - a whole bare error PDU (spec 7.9): resp_tag (0x221 or
- * 0x321) holding only 0x03 {status, message}.  Returns as kts_pdu_end().
+ * 0x321) holding only 0x03 {status, message} (message NULL: omitted).
+ * Returns as kts_pdu_end(), or KTS_EINVAL for another tag.
  */
 int kts_pdu_error(struct kts_wr *wr, uint16_t resp_tag, uint64_t status,
     const char *message);
 
 /*
  * Client requests (spec 7.4, 7.6, 7.8), each a whole PDU with header and
- * HMAC.  level 0 and pub_time 0 are omitted ("head" for pub_time).
+ * HMAC (as kts_pdu_begin() and kts_pdu_end(): login NULL gives no header,
+ * key NULL no HMAC).  level 0 and pub_time 0 are omitted ("head" for
+ * pub_time); the aggregation time is always sent.  kts_conf_req_build()
+ * takes KTS_TAG_AGGR_REQ or KTS_TAG_EXT_REQ.  Return as kts_pdu_end(), or
+ * KTS_EINVAL for another tag; on failure wr is as it was.
  */
 int kts_aggr_req_build(struct kts_wr *wr, const char *login, const void *key,
     size_t keylen, uint8_t hmac_alg, uint64_t req_id,
@@ -161,15 +176,22 @@ struct kts_sig;
 
 /*
  * kts_aggr_resp_to_sig - turn an aggregation response PDU into a
- * signature as libksi does (spec 7.11): an error payload is reported in
- * *status; otherwise header and HMAC (same algorithm as hmac_alg) must
- * check with key, the request id must be req_id, and the payload's
- * children other than 0x01, 0x04, 0x05, 0x10, 0x11 become the signature,
- * with level added to the first link's level correction.  The caller then
- * verifies it (internal policy).
+ * signature as libksi does (spec 7.11): an error payload (0x03) is
+ * reported in *status without authentication; otherwise header and HMAC
+ * (same algorithm as hmac_alg) must check with key, the request id must
+ * be req_id, a non-zero payload status is reported in *status, and the
+ * payload's children other than 0x01, 0x04, 0x05, 0x10, 0x11 become the
+ * signature (their original bytes, in order), with level (the request
+ * level, 0..255) added to the first link's level correction of the lowest
+ * chain, which is then re-serialized.  *message (message may be NULL) is
+ * the error or response message, NULL if there is none.  The caller then
+ * verifies the signature (internal policy, spec 7.11 step 6).
  * Returns 0 (with *status 0 and *out set, or *status != 0 and *out NULL),
- * KTS_EFORMAT, KTS_EVERIFY (HMAC or request id), or KTS_ENOMEM.
- * Ownership: free *out with kts_sig_free().
+ * KTS_ETRUNC, KTS_EFORMAT (structure, missing header/HMAC/payload, or a
+ * payload that is not a signature), KTS_EVERIFY (HMAC algorithm, HMAC or
+ * request id), KTS_ETOOBIG, KTS_ENOMEM, or KTS_EINVAL (level > 255),
+ * with perr (may be NULL; zeroed by the caller).
+ * Ownership: free *out with kts_sig_free(); *message borrows buf.
  */
 int kts_aggr_resp_to_sig(const uint8_t *buf, size_t len, const void *key,
     size_t keylen, uint8_t hmac_alg, uint64_t req_id, uint64_t level,
