@@ -12,6 +12,8 @@
  * Invariants: the head only moves forward; a second is written once, in
  * one synced LevelDB batch together with the block roots it completes and
  * the new head, so a crash leaves either the old head or the new one.
+ *
+ * A struct kts_cal is used by one thread at a time (reads fill a cache).
  */
 #ifndef KTS_CALSTORE_H
 #define KTS_CALSTORE_H
@@ -31,7 +33,8 @@ struct kts_cal;
  * is opened as it is (its own start and algorithm win).  On open the head
  * and its block roots are checked; a damaged store is refused.
  * Returns 0, KTS_EDB (LevelDB failed, or the store is damaged: why says
- * what) or KTS_ENOTFOUND (no store and create not set).
+ * what), KTS_ENOTFOUND (no store and create not set) or KTS_EINVAL
+ * (create with an undefined algorithm).
  * Ownership: close *out with kts_cal_close().
  */
 int kts_cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
@@ -39,6 +42,13 @@ int kts_cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 
 /* kts_cal_close - flush and close; NULL is fine. */
 void kts_cal_close(struct kts_cal *cal);
+
+/*
+ * kts_cal_compact - have LevelDB compact the whole store now (it blocks
+ * until done).  For tools after a bulk import: a live calendar's
+ * background compactions keep up on their own.
+ */
+void kts_cal_compact(struct kts_cal *cal);
 
 /* kts_cal_start - the first second the calendar served (its creation). */
 uint64_t kts_cal_start(const struct kts_cal *cal);
@@ -55,11 +65,24 @@ int kts_cal_head(const struct kts_cal *cal, uint64_t *out);
 /*
  * kts_cal_append - store leaf t.  Seconds between the head and t get the
  * filler leaf.  t must be after the head (KTS_EINVAL otherwise: a second
- * is never written twice).  Returns only once the batch is synced to disk.
- * Returns 0, KTS_EINVAL or KTS_EDB.
+ * is never written twice), and the gap at most KTS_MAX_CAL_BATCH - 1
+ * seconds (limits.h; KTS_EINVAL beyond).  Returns only once the batch is
+ * synced to disk.  Returns 0, KTS_EINVAL or KTS_EDB.
  */
 int kts_cal_append(struct kts_cal *cal, uint64_t t,
     const struct kts_imprint *leaf);
+
+/*
+ * kts_cal_append_many - store leaves[i] as leaf t + i for i < n, after
+ * the gap's filler leaves, in one synced batch: the bulk form of
+ * kts_cal_append (for tools and imports).  The gap plus n may not pass
+ * KTS_MAX_CAL_BATCH seconds (limits.h).  Returns 0, KTS_EINVAL (t not
+ * after the head, n == 0, batch over the cap, a leaf that is not a valid
+ * imprint of an available algorithm), KTS_ENOMEM, KTS_EDB or the
+ * hasher's error.
+ */
+int kts_cal_append_many(struct kts_cal *cal, uint64_t t,
+    const struct kts_imprint *leaves, size_t n);
 
 /*
  * kts_cal_leaf - leaf t (filler before the start).  Returns 0,
@@ -79,8 +102,9 @@ int kts_cal_root(const struct kts_cal *cal, uint64_t p,
 /*
  * kts_cal_chain - write one calendar hash chain element (0x802: 0x01 = p,
  * 0x02 = a, 0x05 = leaf a, links leaf first, spec 3.6 and 5.4) from leaf a
- * to the root at p.  Returns 0, KTS_EINVAL (a > p), KTS_ENOTFOUND (p after
- * the head), KTS_EDB, or the writer's errors.
+ * to the root at p.  Returns 0, KTS_EINVAL (a > p, or p == 0: that tree
+ * is a single leaf and a chain needs a link), KTS_ENOTFOUND (p after the
+ * head), KTS_EDB, or the writer's errors (then out is as it was).
  */
 int kts_cal_chain(const struct kts_cal *cal, uint64_t a, uint64_t p,
     struct kts_wr *out);
@@ -89,7 +113,8 @@ int kts_cal_chain(const struct kts_cal *cal, uint64_t a, uint64_t p,
  * kts_cal_check - check a whole store offline: every stored block root
  * recomputed from the leaves below it, the head consistent.  progress (may
  * be NULL) is called now and then with the seconds checked and the total.
- * Returns 0, KTS_EDB or KTS_EVERIFY with why saying what and where.
+ * Returns 0, KTS_EDB, KTS_ENOTFOUND (no store) or KTS_EVERIFY, with why
+ * saying what and where.
  */
 int kts_cal_check(const char *dir, void (*progress)(uint64_t done,
     uint64_t total, void *arg), void *arg, char *why, size_t whylen);

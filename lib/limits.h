@@ -98,4 +98,68 @@
  */
 #define KTS_MAX_ROUND_LEAVES (1u << 20)
 
+/*
+ * Seconds one calendar append may write (lib/calstore.c): the filler
+ * leaves of a gap since the head plus the new leaves, all in one synced
+ * LevelDB batch.  The batch is built in memory, written and synced before
+ * the second it ends with can be answered, and replayed from the log if
+ * the store is reopened before LevelDB flushes it.  Measured with SHA-256
+ * (docs/performance.md): a gap of 2 days takes 0.17 s and 38 MB of
+ * memory, 7 days 0.55 s and 118 MB, 30 days 2.9 s and 486 MB (and 3.5 s
+ * to reopen).  Two days cover a day-long outage with room to spare and
+ * keep the batch well inside one round.  Beyond it the clock is more
+ * likely wrong than the calendar down, and a head pushed ahead by a bad
+ * clock could never be taken back (the head never moves backwards); a
+ * longer outage is bridged on purpose, by appending fillers in steps.
+ */
+#define KTS_MAX_CAL_BATCH (2u * 86400u)
+
+/*
+ * Network servers (lib/net.c, KSI spec section 8).  The first four are
+ * the defaults for the zero fields of struct kts_srv_opts.
+ *
+ * Concurrent connections, HTTP and raw TCP together: each costs a
+ * descriptor and up to KTS_MAX_PDU of input buffer.  512 stays well inside
+ * the common 1024-descriptor limit, leaving room for LevelDB's files.  A
+ * connection beyond it is closed as soon as it is accepted.
+ */
+#define KTS_NET_MAX_CONNS 512
+
+/*
+ * Seconds a connection may sit with nothing in flight (no partial
+ * request, no request being answered) before it is closed.  libksi opens
+ * a connection per request, so this only bounds idle keep-alives.
+ */
+#define KTS_NET_IDLE_TIMEOUT 60
+
+/*
+ * Seconds from the first byte of a request to its last: a client that
+ * sends part of a PDU (or of an HTTP request) and stalls is closed after
+ * this long.  A real request is under 1 KB and arrives at once; 10 s
+ * allows a very slow link.
+ */
+#define KTS_NET_READ_TIMEOUT 10
+
+/*
+ * Request PDUs read from one raw TCP connection and not yet answered
+ * (spec 8.3: a client may pipeline many).  When it is reached the server
+ * stops reading that connection until replies drain (back-pressure); one
+ * second's round of a busy client fits, and it bounds the requests one
+ * connection can hold to about 1024 responses of a few KB each.
+ */
+#define KTS_NET_MAX_PENDING 1024
+
+/*
+ * Response bytes queued on one raw TCP connection before the server stops
+ * reading more requests from it, until the client has read them all.
+ */
+#define KTS_NET_MAX_OUTBUF (1024u * 1024u)
+
+/*
+ * Largest HTTP header block, request (server) or response (client).  Real
+ * KSI exchanges send well under 1 KB of headers; 8 KB is what common
+ * servers accept by default.
+ */
+#define KTS_NET_MAX_HTTP_HEADER 8192u
+
 #endif

@@ -1,1 +1,1782 @@
-/* net.c: see net.h */
+/*
+ * net.c - KSI PDUs over HTTP and raw TCP with libevent 2.1 (KSI spec
+ * section 8): the servers' listeners and connections, and the blocking
+ * client of the command-line tool.  net.h is the contract.
+ *
+ * Invariants:
+ *  - every byte from a socket is bounded (STYLE.md 10): a raw TCP header
+ *    is copied out and checked before its body is read, the input buffer
+ *    has a high watermark of one PDU, evhttp caps HTTP headers and bodies,
+ *    and the requests in flight and the queued output of a raw TCP
+ *    connection are capped (limits.h): at the cap reading pauses;
+ *  - a struct kts_req outlives its connection and the server: a TCP
+ *    connection is reference-counted by its requests, and an HTTP request
+ *    learns of its connection's end from the connection's close callback,
+ *    so a freed evhttp_request is never touched.
+ *
+ * libevent 2.1's evhttp has no hook for a new server connection.  We get
+ * one from evhttp_set_bevcb(): it lets us create each connection's
+ * bufferevent, and a zero-delay timer then takes the evhttp_connection
+ * from that bufferevent's callback argument (evhttp sets it to the
+ * connection) to install the close callback, or to refuse the
+ * connection over max_conns.  A reference on the bufferevent, held as
+ * long as our record of the connection, keeps it valid meanwhile; if
+ * evhttp closed the connection first, bufferevent_free() has cleared
+ * the callbacks and we only forget it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "limits.h"
+#include "log.h"
+#include "net.h"
+#include "net_int.h"
+#include "util.h"
+
+#define TLV16_BIT 0x80		/* KSI spec 1.1: long header */
+#define KSI_REQ_CTYPE "application/ksi-request"
+#define KSI_RESP_CTYPE "application/ksi-response"
+#define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
+	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
+	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+struct tconn;
+struct hconn;
+
+/* A request handed to on_pdu, until kts_req_reply() or kts_req_drop(). */
+struct kts_req {
+	struct tconn *tc;		/* raw TCP: the connection (counted) */
+	struct hconn *hc;		/* HTTP: the connection; NULL: gone */
+	struct evhttp_request *hreq;	/* HTTP: NULL once evhttp freed it */
+	int dropped;			/* HTTP: released, connection closing */
+	LIST_ENTRY(kts_req) link;	/* HTTP: on hc->reqs while hc lives */
+};
+
+/* One raw TCP connection (KSI spec 8.3). */
+struct tconn {
+	struct kts_srv *srv;		/* NULL once closed */
+	struct bufferevent *bev;	/* NULL once closed */
+	struct event *timer;		/* idle timeout or read deadline */
+	LIST_ENTRY(tconn) link;		/* on srv->tconns while open */
+	size_t refs;			/* 1 while open, plus 1 per kts_req */
+	size_t pending;			/* requests not answered yet */
+	int in_cb;			/* in the read loop: close after it */
+	int closing;			/* a close was asked for in the loop */
+	int flushing;			/* closing once the output is written */
+	int paused;			/* reading off for back-pressure */
+	int eof;			/* the client has finished sending */
+	int deadline;			/* the timer is the read deadline */
+};
+
+/* One HTTP connection, from evhttp's bufferevent callback to its close. */
+struct hconn {
+	struct kts_srv *srv;
+	struct bufferevent *bev;	/* evhttp's, with our reference */
+	struct evhttp_connection *evcon; /* NULL until adopted */
+	struct event *timer;		/* adoption, read deadline or close */
+	struct evbuffer_cb_entry *incb;	/* watches input to start a deadline */
+	LIST_HEAD(, kts_req) reqs;	/* requests not answered yet */
+	LIST_ENTRY(hconn) link;		/* on srv->hall */
+	size_t idx;			/* slot in srv->hconns if admitted */
+	int refuse;			/* over max_conns: close on adoption */
+	int kill;			/* a request was dropped: close */
+	int deadline;			/* the timer is the read deadline */
+};
+
+/* An admitted HTTP connection, for finding it from a request. */
+struct hslot {
+	const struct evhttp_connection *evcon; /* NULL until adopted */
+	struct hconn *hc;
+};
+
+struct kts_srv {
+	struct event_base *base;	/* borrowed */
+	struct kts_srv_opts o;		/* defaults filled in; addr unused */
+	struct evhttp *http;		/* NULL without HTTP */
+	struct evconnlistener *tcp;	/* NULL without raw TCP */
+	int http_port;			/* -1 when disabled */
+	int tcp_port;			/* -1 when disabled */
+	size_t max_pdu;			/* request cap, KTS_MAX_PDU */
+	LIST_HEAD(, tconn) tconns;	/* open raw TCP connections */
+	LIST_HEAD(, hconn) hall;	/* every HTTP connection we track */
+	struct hslot *hconns;		/* the admitted ones, for lookups */
+	size_t n_hconns;		/* used slots, <= o.max_conns */
+	struct kts_srv_stats st;
+};
+
+/*
+ * pdu_frame - the size of the request PDU whose first n header bytes are
+ * at hdr (n < 4 is fine: what is there is checked).  KSI spec 1.1: a PDU
+ * is one TLV16 element, so its first byte has the TLV16 bit.
+ * Returns 0, KTS_ETRUNC (need more bytes), KTS_EFORMAT (not TLV16) or
+ * KTS_ETOOBIG (over max).
+ */
+static int
+pdu_frame(const uint8_t *hdr, size_t n, size_t max, size_t *total)
+{
+	if (n < 1)
+		return KTS_ETRUNC;
+	if ((hdr[0] & TLV16_BIT) == 0)
+		return KTS_EFORMAT;
+	if (n < 4)
+		return KTS_ETRUNC;
+	*total = 4 + ((size_t)hdr[2] << 8 | hdr[3]);
+	return *total > max ? KTS_ETOOBIG : 0;
+}
+
+/*
+ * tlv_frame - the size of any TLV (TLV8 or TLV16, spec 1.1) whose first
+ * n bytes are at hdr.  Returns 0, KTS_ETRUNC or KTS_ETOOBIG.
+ */
+static int
+tlv_frame(const uint8_t *hdr, size_t n, size_t *total)
+{
+	if (n < 2)
+		return KTS_ETRUNC;
+	if (hdr[0] & TLV16_BIT) {
+		if (n < 4)
+			return KTS_ETRUNC;
+		*total = 4 + ((size_t)hdr[2] << 8 | hdr[3]);
+	} else
+		*total = 2 + (size_t)hdr[1];
+	return *total > KTS_MAX_PDU ? KTS_ETOOBIG : 0;
+}
+
+/*
+ * copy_hdr - copy out (STYLE.md 10: without draining) the first bytes of
+ * b, up to a TLV16 header.  Returns how many there were.
+ */
+static size_t
+copy_hdr(struct evbuffer *b, uint8_t hdr[4])
+{
+	size_t n = evbuffer_get_length(b);
+	ev_ssize_t got;
+
+	got = evbuffer_copyout(b, hdr, n < 4 ? n : 4);
+	return got > 0 ? (size_t)got : 0;
+}
+
+/* ---- raw TCP server (spec 8.3) ---- */
+
+static void
+tconn_unref(struct tconn *c)
+{
+	if (--c->refs == 0)
+		free(c);
+}
+
+/*
+ * Close c now, or after the read loop when inside it (on_pdu may drop a
+ * request while its PDU bytes are still in the input buffer).
+ */
+static void
+tconn_close(struct tconn *c)
+{
+	if (c->bev == NULL)
+		return;
+	if (c->in_cb) {
+		c->closing = 1;
+		return;
+	}
+	LIST_REMOVE(c, link);
+	c->srv->st.conns_open--;
+	event_free(c->timer);
+	c->timer = NULL;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	c->srv = NULL;
+	tconn_unref(c);
+}
+
+/*
+ * Close c once the answers queued so far are written (a refused stream,
+ * a dropped request): read no more, queue no more.  The write timeout
+ * bounds the wait.
+ */
+static void
+tconn_finish(struct tconn *c)
+{
+	if (c->bev == NULL)
+		return;
+	if (c->in_cb) {
+		c->closing = 1;
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		tconn_close(c);
+		return;
+	}
+	c->flushing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	evtimer_del(c->timer);
+}
+
+/* Too much in flight or queued: read no more requests for now. */
+static int
+tconn_full(const struct tconn *c)
+{
+	return c->pending >= KTS_NET_MAX_PENDING ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    KTS_NET_MAX_OUTBUF;
+}
+
+/*
+ * Arm the timer for what the connection waits on: the read deadline
+ * while part of a PDU is buffered (counted from when that part began),
+ * the idle timeout when nothing is in flight, nothing otherwise (we owe
+ * the client replies, or it is not reading them: the write timeout).
+ */
+static void
+tconn_rearm(struct tconn *c)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (c->flushing)
+		return;
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 &&
+	    !c->paused && !c->eof) {
+		if (c->deadline)
+			return;
+		c->deadline = 1;
+		tv.tv_sec = c->srv->o.read_timeout_s;
+	} else {
+		c->deadline = 0;
+		if (c->pending > 0 || c->eof || evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) > 0) {
+			evtimer_del(c->timer);
+			return;
+		}
+		tv.tv_sec = c->srv->o.idle_timeout_s;
+	}
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * Back-pressure over: read again, and run the read callback from the
+ * event loop (not from inside kts_req_reply) for PDUs already buffered.
+ */
+static void
+tconn_resume(struct tconn *c)
+{
+	if (!c->paused || c->flushing || tconn_full(c))
+		return;
+	c->paused = 0;
+	if (!c->eof)
+		bufferevent_enable(c->bev, EV_READ);
+	bufferevent_trigger(c->bev, EV_READ,
+	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/*
+ * Hand the PDU at the front of in to on_pdu if it is all there.  Returns
+ * 1 if one was handed over, 0 to wait (for bytes, or for replies to
+ * drain), KTS_EFORMAT (not a PDU stream), KTS_ETOOBIG (the header
+ * announces more than the cap: refused before the body is read) or
+ * KTS_ENOMEM.
+ */
+static int
+tconn_one(struct tconn *c, struct evbuffer *in)
+{
+	struct kts_srv *srv = c->srv;
+	struct kts_req *q;
+	const uint8_t *p;
+	uint8_t hdr[4];
+	size_t total = 0;
+	int r;
+
+	if (evbuffer_get_length(in) == 0)
+		return 0;
+	if (tconn_full(c)) {
+		c->paused = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		return 0;
+	}
+	if ((r = pdu_frame(hdr, copy_hdr(in, hdr), srv->max_pdu, &total)) != 0)
+		return r == KTS_ETRUNC ? 0 : r;
+	if (evbuffer_get_length(in) < total)
+		return 0;
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)total)) == NULL ||
+	    (q = calloc(1, sizeof(*q))) == NULL)
+		return KTS_ENOMEM;
+	q->tc = c;
+	c->refs++;
+	c->pending++;
+	srv->st.pdus_in++;
+	srv->o.on_pdu(srv->o.arg, q, p, total);
+	evbuffer_drain(in, total);
+	return 1;
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct tconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	int r = 0;
+
+	c->in_cb = 1;
+	while (!c->closing && (r = tconn_one(c, in)) == 1)
+		c->deadline = 0;	/* a new PDU starts a new deadline */
+	c->in_cb = 0;
+	if (r < 0) {
+		if (r != KTS_ENOMEM)
+			c->srv->st.rejected++;
+		kts_log(KTS_LOG_DEBUG, "net: closing a raw TCP stream: %s",
+		    r == KTS_EFORMAT ? "not a PDU (no TLV16 header)" :
+		    r == KTS_ETOOBIG ? "PDU over the size cap" :
+		    kts_strerror(r));
+	}
+	if (r < 0 || c->closing)
+		tconn_finish(c);
+	else
+		tconn_rearm(c);
+}
+
+/* The output has been written out (the write low watermark is 0). */
+static void
+tcp_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct tconn *c = arg;
+
+	if (c->flushing || (c->eof && c->pending == 0)) {
+		tconn_close(c);
+		return;
+	}
+	tconn_resume(c);
+	tconn_rearm(c);
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tconn *c = arg;
+
+	/* A client may shut down its side and still wait for replies. */
+	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
+		c->eof = 1;
+		if (c->pending > 0 || evbuffer_get_length(
+		    bufferevent_get_output(bev)) > 0) {
+			tconn_rearm(c);
+			return;
+		}
+	}
+	tconn_close(c);
+}
+
+static void
+tcp_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tconn *c = arg;
+
+	if (c->deadline) {
+		c->srv->st.rejected++;
+		kts_log(KTS_LOG_DEBUG, "net: raw TCP client too slow, closing");
+	}
+	tconn_close(c);
+}
+
+/* A new raw TCP connection; beyond max_conns it is closed at once. */
+static void
+tcp_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct kts_srv *srv = arg;
+	struct timeval wtv = { srv->o.idle_timeout_s, 0 };
+	struct tconn *c;
+	int one = 1;
+
+	if (srv->st.conns_open >= srv->o.max_conns) {
+		srv->st.rejected++;
+		kts_log(KTS_LOG_DEBUG, "net: over %zu connections, refusing",
+		    srv->o.max_conns);
+		evutil_closesocket(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->timer = evtimer_new(srv->base, tcp_timer_cb, c)) == NULL ||
+	    (c->bev = bufferevent_socket_new(srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		kts_log(KTS_LOG_WARN, "net: out of memory for a connection");
+		if (c != NULL && c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->srv = srv;
+	c->refs = 1;
+	/* Answers go out as they are made, not held for Nagle. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
+	/* STYLE.md 10: at most one PDU is buffered before it is handled. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, srv->max_pdu);
+	bufferevent_set_timeouts(c->bev, NULL, &wtv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	LIST_INSERT_HEAD(&srv->tconns, c, link);
+	srv->st.conns_total++;
+	srv->st.conns_open++;
+	tconn_rearm(c);
+}
+
+static void
+tcp_reply(struct tconn *c, const uint8_t *pdu, size_t len)
+{
+	c->pending--;
+	if (c->bev != NULL && !c->flushing) {
+		if (bufferevent_write(c->bev, pdu, len) != 0) {
+			kts_log(KTS_LOG_WARN, "net: cannot queue a reply");
+			tconn_close(c);
+		} else {
+			tconn_resume(c);
+			tconn_rearm(c);
+		}
+	}
+	tconn_unref(c);
+}
+
+/* ---- HTTP server (spec 8.2) ---- */
+
+/* Forget hc: it is closed, refused, or the server is going away. */
+static void
+hconn_free(struct hconn *hc)
+{
+	struct kts_srv *srv = hc->srv;
+
+	if (!hc->refuse) {
+		srv->hconns[hc->idx] = srv->hconns[--srv->n_hconns];
+		srv->hconns[hc->idx].hc->idx = hc->idx;
+		srv->st.conns_open--;
+	}
+	LIST_REMOVE(hc, link);
+	if (hc->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev),
+		    hc->incb);
+	event_free(hc->timer);
+	bufferevent_decref(hc->bev);
+	free(hc);
+}
+
+/*
+ * The HTTP connection closes: evhttp is about to free it and the
+ * requests still queued on it.  A request evhttp has already detached
+ * (the client went away while we worked on it) would be left to us: free
+ * it here.  Either way its kts_req forgets it.
+ */
+static void
+http_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct hconn *hc = arg;
+	struct kts_req *q;
+
+	while ((q = LIST_FIRST(&hc->reqs)) != NULL) {
+		LIST_REMOVE(q, link);
+		/*
+		 * libevent 2.1.12 does not read while a request waits for its
+		 * answer, so it does not detach one; other versions may.
+		 */
+		if (evhttp_request_get_connection(q->hreq) == NULL)
+			evhttp_request_free(q->hreq);
+		q->hreq = NULL;
+		q->hc = NULL;
+		if (q->dropped)
+			free(q);
+	}
+	hconn_free(hc);
+}
+
+/* Bytes arrived: a request has begun, it must be complete in time. */
+static void
+http_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct hconn *hc = arg;
+	struct timeval tv = { hc->srv->o.read_timeout_s, 0 };
+
+	if (info->n_added == 0 || hc->evcon == NULL || hc->deadline ||
+	    hc->kill || !LIST_EMPTY(&hc->reqs))
+		return;
+	hc->deadline = 1;
+	evtimer_add(hc->timer, &tv);
+}
+
+/* The zero-delay timer after the bufferevent callback (see the top). */
+static void
+hconn_adopt(struct hconn *hc)
+{
+	struct evhttp_connection *evcon;
+	bufferevent_event_cb ecb;
+	void *cbarg;
+
+	bufferevent_getcb(hc->bev, NULL, NULL, &ecb, &cbarg);
+	evcon = cbarg;
+	if (ecb == NULL || evcon == NULL ||
+	    evhttp_connection_get_bufferevent(evcon) != hc->bev) {
+		hconn_free(hc);		/* evhttp has closed it already */
+		return;
+	}
+	if (hc->refuse) {
+		evhttp_connection_free(evcon);
+		hconn_free(hc);
+		return;
+	}
+	hc->evcon = evcon;
+	hc->srv->hconns[hc->idx].evcon = evcon;
+	evhttp_connection_set_closecb(evcon, http_close_cb, hc);
+}
+
+static void
+hconn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hconn *hc = arg;
+
+	if (hc->evcon == NULL) {
+		hconn_adopt(hc);
+		return;
+	}
+	if (!hc->kill) {
+		hc->srv->st.rejected++;
+		kts_log(KTS_LOG_DEBUG, "net: HTTP client too slow, closing");
+	}
+	evhttp_connection_free(hc->evcon);	/* runs http_close_cb */
+}
+
+/*
+ * evhttp's bufferevent callback, once per accepted HTTP connection: make
+ * the bufferevent and our record of the connection.  NULL lets evhttp
+ * make its own (out of memory: the connection is then not tracked, and
+ * its POSTs get 503).
+ */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct kts_srv *srv = arg;
+	struct hconn *hc;
+
+	if ((hc = calloc(1, sizeof(*hc))) == NULL)
+		return NULL;
+	hc->srv = srv;
+	LIST_INIT(&hc->reqs);
+	hc->refuse = srv->st.conns_open >= srv->o.max_conns;
+	if ((hc->timer = evtimer_new(base, hconn_timer_cb, hc)) == NULL ||
+	    (hc->bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (!hc->refuse && (hc->incb = evbuffer_add_cb(
+	    bufferevent_get_input(hc->bev), http_input_cb, hc)) == NULL)) {
+		if (hc->bev != NULL)
+			bufferevent_free(hc->bev);
+		if (hc->timer != NULL)
+			event_free(hc->timer);
+		free(hc);
+		return NULL;
+	}
+	bufferevent_incref(hc->bev);
+	LIST_INSERT_HEAD(&srv->hall, hc, link);
+	if (hc->refuse) {
+		srv->st.rejected++;
+		kts_log(KTS_LOG_DEBUG, "net: over %zu connections, refusing",
+		    srv->o.max_conns);
+	} else {
+		hc->idx = srv->n_hconns;
+		srv->hconns[srv->n_hconns].evcon = NULL;
+		srv->hconns[srv->n_hconns++].hc = hc;
+		srv->st.conns_total++;
+		srv->st.conns_open++;
+	}
+	event_active(hc->timer, EV_TIMEOUT, 1);
+	return hc->bev;
+}
+
+/*
+ * Our record of evcon, NULL if untracked.  A scan of a packed array: at
+ * most max_conns compares per request, no pointer chasing.
+ */
+static struct hconn *
+hconn_find(const struct kts_srv *srv, const struct evhttp_connection *evcon)
+{
+	size_t i;
+
+	for (i = 0; i < srv->n_hconns; i++)
+		if (srv->hconns[i].evcon == evcon)
+			return srv->hconns[i].hc;
+	return NULL;
+}
+
+/*
+ * POST: the body must be exactly one request PDU (spec 8.2); over the cap
+ * is 413, anything else 400.  evhttp already refuses bodies over the cap
+ * (413) before reading them.
+ */
+static void
+http_post(struct kts_srv *srv, struct hconn *hc, struct evhttp_request *hreq)
+{
+	struct evbuffer *body = evhttp_request_get_input_buffer(hreq);
+	struct kts_req *q;
+	const uint8_t *p;
+	uint8_t hdr[4];
+	size_t len = evbuffer_get_length(body);
+	size_t total = 0;
+	int r;
+
+	if (srv->o.on_pdu == NULL) {
+		evhttp_send_error(hreq, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if ((r = pdu_frame(hdr, copy_hdr(body, hdr), srv->max_pdu,
+	    &total)) != 0 || total != len) {
+		srv->st.rejected++;
+		evhttp_send_error(hreq, r == KTS_ETOOBIG || len > srv->max_pdu ?
+		    HTTP_ENTITYTOOLARGE : HTTP_BADREQUEST, NULL);
+		return;
+	}
+	if (hc == NULL || (p = evbuffer_pullup(body, -1)) == NULL ||
+	    (q = calloc(1, sizeof(*q))) == NULL) {
+		evhttp_send_error(hreq, HTTP_SERVUNAVAIL, NULL);
+		return;
+	}
+	q->hc = hc;
+	q->hreq = hreq;
+	LIST_INSERT_HEAD(&hc->reqs, q, link);
+	srv->st.pdus_in++;
+	srv->o.on_pdu(srv->o.arg, q, p, len);
+}
+
+/* HEAD: the GET's length, no body (evhttp 2.1 would send the body). */
+static int
+http_head_length(struct evhttp_request *hreq, size_t len)
+{
+	char num[32];
+	int n;
+
+	n = snprintf(num, sizeof(num), "%zu", len);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return KTS_EINTERNAL;
+	return evhttp_add_header(evhttp_request_get_output_headers(hreq),
+	    "Content-Length", num) == 0 ? 0 : KTS_ENOMEM;
+}
+
+/* GET and HEAD: on_get answers, or 404. */
+static void
+http_get(struct kts_srv *srv, struct evhttp_request *hreq)
+{
+	int head = evhttp_request_get_command(hreq) == EVHTTP_REQ_HEAD;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
+	    hreq));
+	const char *ctype = NULL;
+	struct evbuffer *out = NULL;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int status = HTTP_NOTFOUND;
+
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (srv->o.on_get != NULL)
+		status = srv->o.on_get(srv->o.arg, path, &body, &len, &ctype);
+	if (status < 100 || status > 599)
+		status = HTTP_INTERNAL;
+	if (body == NULL && status >= 400)
+		evhttp_send_error(hreq, status, NULL);
+	else if ((out = evbuffer_new()) == NULL ||
+	    (!head && evbuffer_add(out, body, len) != 0) ||
+	    (head && http_head_length(hreq, len) != 0))
+		evhttp_send_error(hreq, HTTP_INTERNAL, NULL);
+	else {
+		if (ctype != NULL)
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    hreq), "Content-Type", ctype);
+		evhttp_send_reply(hreq, status, NULL, out);
+	}
+	if (out != NULL)
+		evbuffer_free(out);
+	free(body);
+}
+
+static void
+http_gen_cb(struct evhttp_request *hreq, void *arg)
+{
+	struct kts_srv *srv = arg;
+	struct hconn *hc;
+
+	hc = hconn_find(srv, evhttp_request_get_connection(hreq));
+	if (hc != NULL && hc->deadline) {	/* the request is complete */
+		hc->deadline = 0;
+		evtimer_del(hc->timer);
+	}
+	switch (evhttp_request_get_command(hreq)) {
+	case EVHTTP_REQ_POST:
+		http_post(srv, hc, hreq);
+		break;
+	case EVHTTP_REQ_GET:
+	case EVHTTP_REQ_HEAD:
+		http_get(srv, hreq);
+		break;
+	default:
+		evhttp_add_header(evhttp_request_get_output_headers(hreq),
+		    "Allow", "GET, HEAD, POST");
+		evhttp_send_error(hreq, HTTP_BADMETHOD, NULL);
+		break;
+	}
+}
+
+/* Answer an HTTP request (spec 8.2: the body is the response PDU). */
+static void
+http_reply(struct kts_req *q, const uint8_t *pdu, size_t len, int status)
+{
+	struct evbuffer *out;
+	struct hconn *hc = q->hc;
+	struct timeval tv;
+
+	LIST_REMOVE(q, link);
+	/* Bytes of a next request already buffered: they must come in time. */
+	if (!hc->deadline && !hc->kill && evbuffer_get_length(
+	    bufferevent_get_input(hc->bev)) > 0) {
+		hc->deadline = 1;
+		tv.tv_sec = hc->srv->o.read_timeout_s;
+		tv.tv_usec = 0;
+		evtimer_add(hc->timer, &tv);
+	}
+	if (status < 100 || status > 599)
+		status = HTTP_INTERNAL;
+	if ((out = evbuffer_new()) == NULL || evbuffer_add(out, pdu, len) != 0)
+		evhttp_send_error(q->hreq, HTTP_INTERNAL, NULL);
+	else {
+		evhttp_add_header(evhttp_request_get_output_headers(q->hreq),
+		    "Content-Type", KSI_RESP_CTYPE);
+		evhttp_send_reply(q->hreq, status, NULL, out);
+	}
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+/*
+ * Drop an HTTP request: close its connection without an answer, from the
+ * event loop (not inside evhttp's callbacks).  q stays on hc->reqs and is
+ * freed by http_close_cb.
+ */
+static void
+http_drop(struct kts_req *q)
+{
+	struct hconn *hc = q->hc;
+
+	q->dropped = 1;
+	hc->kill = 1;
+	hc->deadline = 0;
+	evtimer_del(hc->timer);
+	event_active(hc->timer, EV_TIMEOUT, 1);
+}
+
+/* ---- server setup and the public request calls ---- */
+
+/*
+ * Listen on addr:port (0: an ephemeral port) with cb (NULL: disabled
+ * until evhttp sets its own), and give the bound port.
+ * Returns 0 or KTS_EIO (errno kept).
+ */
+static int
+srv_listen(struct kts_srv *srv, const char *addr, int port,
+    evconnlistener_cb cb, struct evconnlistener **out, int *bound)
+{
+	struct evutil_addrinfo hints;
+	struct evutil_addrinfo *ai = NULL;
+	struct sockaddr_storage ss;
+	ev_socklen_t sl = sizeof(ss);
+	char ps[16];
+	int e;
+
+	*out = NULL;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
+	snprintf(ps, sizeof(ps), "%d", port);
+	if (evutil_getaddrinfo(addr, ps, &hints, &ai) != 0) {
+		errno = EADDRNOTAVAIL;
+		return KTS_EIO;
+	}
+	*out = evconnlistener_new_bind(srv->base, cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, ai->ai_addr, (int)ai->ai_addrlen);
+	e = errno;
+	evutil_freeaddrinfo(ai);
+	errno = e;
+	if (*out == NULL)
+		return KTS_EIO;
+	if (getsockname(evconnlistener_get_fd(*out), (struct sockaddr *)&ss,
+	    &sl) != 0)
+		return KTS_EIO;
+	*bound = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+static int
+srv_http(struct kts_srv *srv, const char *addr, int port)
+{
+	struct evconnlistener *lis = NULL;
+	int r;
+
+	if ((srv->http = evhttp_new(srv->base)) == NULL)
+		return KTS_ENOMEM;
+	evhttp_set_allowed_methods(srv->http, ALL_METHODS);
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->max_pdu);
+	evhttp_set_max_headers_size(srv->http, KTS_NET_MAX_HTTP_HEADER);
+	evhttp_set_timeout(srv->http, srv->o.idle_timeout_s);
+	evhttp_set_default_content_type(srv->http, NULL);
+	evhttp_set_gencb(srv->http, http_gen_cb, srv);
+	evhttp_set_bevcb(srv->http, http_bev_cb, srv);
+	if ((r = srv_listen(srv, addr, port, NULL, &lis, &srv->http_port)) !=
+	    0) {
+		if (lis != NULL)
+			evconnlistener_free(lis);
+		return r;
+	}
+	if (evhttp_bind_listener(srv->http, lis) == NULL) {
+		evconnlistener_free(lis);
+		return KTS_ENOMEM;
+	}
+	return 0;
+}
+
+int
+kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
+    struct kts_srv **out)
+{
+	struct kts_srv *tmp = NULL;
+	const char *addr;
+	int r = 0;
+	int e;
+
+	*out = NULL;
+	if (base == NULL || o == NULL || o->http_port > 65535 ||
+	    o->tcp_port > 65535 || (o->on_pdu == NULL && o->tcp_port >= 0))
+		return KTS_EINVAL;
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL)
+		return KTS_ENOMEM;
+	tmp->base = base;
+	tmp->o = *o;
+	addr = o->addr != NULL ? o->addr : "127.0.0.1";
+	tmp->o.addr = NULL;
+	if (tmp->o.max_conns == 0)
+		tmp->o.max_conns = KTS_NET_MAX_CONNS;
+	if (tmp->o.idle_timeout_s <= 0)
+		tmp->o.idle_timeout_s = KTS_NET_IDLE_TIMEOUT;
+	if (tmp->o.read_timeout_s <= 0)
+		tmp->o.read_timeout_s = KTS_NET_READ_TIMEOUT;
+	tmp->max_pdu = KTS_MAX_PDU;
+	tmp->http_port = -1;
+	tmp->tcp_port = -1;
+	LIST_INIT(&tmp->tconns);
+	LIST_INIT(&tmp->hall);
+	if ((tmp->hconns = calloc(tmp->o.max_conns,
+	    sizeof(*tmp->hconns))) == NULL) {
+		r = KTS_ENOMEM;
+		goto out;
+	}
+	if ((o->http_port >= 0 &&
+	    (r = srv_http(tmp, addr, o->http_port)) != 0) ||
+	    (o->tcp_port >= 0 && (r = srv_listen(tmp, addr, o->tcp_port,
+	    tcp_accept_cb, &tmp->tcp, &tmp->tcp_port)) != 0))
+		goto out;
+	*out = tmp;
+	tmp = NULL;
+out:
+	e = errno;
+	kts_srv_free(tmp);
+	errno = e;
+	return r;
+}
+
+void
+kts_srv_free(struct kts_srv *srv)
+{
+	struct tconn *c;
+	struct kts_req *q;
+	struct hconn *hc;
+
+	if (srv == NULL)
+		return;
+	if (srv->tcp != NULL)
+		evconnlistener_free(srv->tcp);
+	while ((c = LIST_FIRST(&srv->tconns)) != NULL) {
+		c->in_cb = 0;
+		tconn_close(c);
+	}
+	/* Closes every HTTP connection; http_close_cb forgets each one. */
+	if (srv->http != NULL)
+		evhttp_free(srv->http);
+	/* Left: connections evhttp closed before we adopted them. */
+	while ((hc = LIST_FIRST(&srv->hall)) != NULL) {
+		while ((q = LIST_FIRST(&hc->reqs)) != NULL) {
+			LIST_REMOVE(q, link);
+			q->hreq = NULL;
+			q->hc = NULL;
+			if (q->dropped)
+				free(q);
+		}
+		hconn_free(hc);
+	}
+	free(srv->hconns);
+	free(srv);
+}
+
+void
+kts_srv_ports(const struct kts_srv *srv, int *http_port, int *tcp_port)
+{
+	if (http_port != NULL)
+		*http_port = srv->http_port;
+	if (tcp_port != NULL)
+		*tcp_port = srv->tcp_port;
+}
+
+void
+kts_srv_stats(const struct kts_srv *srv, struct kts_srv_stats *out)
+{
+	*out = srv->st;
+}
+
+void
+kts_srv_set_max_pdu(struct kts_srv *srv, size_t max)
+{
+	if (max < 4 || max > KTS_MAX_PDU)
+		return;
+	srv->max_pdu = max;
+	if (srv->http != NULL)
+		evhttp_set_max_body_size(srv->http, (ev_ssize_t)max);
+}
+
+void
+kts_req_reply(struct kts_req *req, const uint8_t *pdu, size_t len,
+    int http_status)
+{
+	if (req == NULL)
+		return;
+	if (req->tc != NULL)
+		tcp_reply(req->tc, pdu, len);
+	else if (req->hreq != NULL)
+		http_reply(req, pdu, len, http_status);
+	free(req);
+}
+
+void
+kts_req_drop(struct kts_req *req)
+{
+	if (req == NULL)
+		return;
+	if (req->tc != NULL) {
+		req->tc->pending--;
+		tconn_finish(req->tc);
+		tconn_unref(req->tc);
+	} else if (req->hreq != NULL) {
+		http_drop(req);
+		return;		/* freed when the connection closes */
+	}
+	free(req);
+}
+
+int
+kts_req_is_tcp(const struct kts_req *req)
+{
+	return req->tc != NULL;
+}
+
+/* ---- blocking client (spec 8.1) ---- */
+
+enum { URL_HTTP, URL_KSI_HTTP, URL_TCP };
+
+/* A parsed service URL. */
+struct url {
+	struct evhttp_uri *u;		/* owned */
+	int kind;			/* URL_* */
+	char host[256];			/* for the resolver: no [ ] */
+	int port;
+};
+
+/* One blocking exchange on its own event base. */
+struct cli {
+	struct event_base *base;
+	struct bufferevent *bev;
+	struct event *timer;		/* the whole exchange's deadline */
+	struct evutil_addrinfo *ai;	/* the resolved addresses */
+	struct evutil_addrinfo *cur;	/* the one being tried */
+	struct evbuffer *out;		/* the request, sent once connected */
+	const char *host;		/* for messages */
+	int port;
+	int timeout_ms;
+	int http;			/* read an HTTP response, else a TLV */
+	size_t max;			/* body cap */
+	int connected;
+	int err;			/* errno of the last failed connect */
+	int r;				/* 1 while running, then the result */
+	int hdr_done;			/* HTTP: the header block is parsed */
+	int status;			/* HTTP status code */
+	char reason[64];		/* the reason phrase, printable part */
+	int have_clen;			/* HTTP: Content-Length was sent */
+	uint64_t clen;
+	uint8_t *body;			/* the response body or PDU */
+	size_t body_len;
+	char *why;
+	size_t whylen;
+};
+
+static void say(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void cli_fail(struct cli *c, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A message for the caller; a cut-off message is still useful. */
+static void
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* End the exchange with r (the first failure wins) and say why. */
+static void
+cli_fail(struct cli *c, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->r != 1)
+		return;
+	c->r = r;
+	if (c->why != NULL && c->whylen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(c->why, c->whylen, fmt, ap);
+		va_end(ap);
+	}
+	event_base_loopbreak(c->base);
+}
+
+/* The response is the first n bytes of in. */
+static void
+cli_take(struct cli *c, struct evbuffer *in, size_t n)
+{
+	if ((c->body = malloc(n > 0 ? n : 1)) == NULL) {
+		cli_fail(c, KTS_ENOMEM, "out of memory");
+		return;
+	}
+	evbuffer_remove(in, c->body, n);
+	c->body_len = n;
+	c->r = 0;
+	event_base_loopbreak(c->base);
+}
+
+/* Raw TCP: exactly one TLV, at most KTS_MAX_PDU (spec 8.3). */
+static void
+tlv_input(struct cli *c, struct evbuffer *in, int at_eof)
+{
+	uint8_t hdr[4];
+	size_t total = 0;
+	int r;
+
+	r = tlv_frame(hdr, copy_hdr(in, hdr), &total);
+	if (r == 0 && evbuffer_get_length(in) >= total)
+		cli_take(c, in, total);
+	else if (r == KTS_ETOOBIG)
+		cli_fail(c, r, "the response from %s port %d is over %u bytes",
+		    c->host, c->port, (unsigned)KTS_MAX_PDU);
+	else if (at_eof)
+		cli_fail(c, KTS_EIO, "%s port %d closed the connection after "
+		    "%zu bytes, before a whole response", c->host, c->port,
+		    evbuffer_get_length(in));
+}
+
+static int
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* "HTTP/1.x NNN reason": keep the code and a printable reason. */
+static int
+http_status_line(struct cli *c, const char *s, size_t len)
+{
+	size_t i;
+	size_t j = 0;
+
+	if (len < 12 || memcmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ' ||
+	    !is_digit(s[9]) || !is_digit(s[10]) || !is_digit(s[11]) ||
+	    (len > 12 && s[12] != ' '))
+		return KTS_EFORMAT;
+	c->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+	for (i = 13; i < len && j + 1 < sizeof(c->reason); i++)
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			c->reason[j++] = s[i];
+	c->reason[j] = '\0';
+	return 0;
+}
+
+/* Is the header field name at s (n bytes) want, in any case? */
+static int
+field_is(const char *s, size_t n, const char *want)
+{
+	return n == strlen(want) && evutil_ascii_strncasecmp(s, want, n) == 0;
+}
+
+/*
+ * One "name: value" line.  Keeps Content-Length; refuses a transfer
+ * coding (we ask with HTTP/1.0, so a server must not use one).
+ * Returns 0, KTS_EFORMAT or KTS_EUNSUPPORTED.
+ */
+static int
+http_field(struct cli *c, const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	const char *v;
+	char num[24];
+	uint64_t n;
+	size_t vl;
+
+	if (colon == NULL)
+		return KTS_EFORMAT;
+	v = colon + 1;
+	vl = len - (size_t)(v - s);
+	while (vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (field_is(s, (size_t)(colon - s), "Transfer-Encoding"))
+		return field_is(v, vl, "identity") ? 0 : KTS_EUNSUPPORTED;
+	if (!field_is(s, (size_t)(colon - s), "Content-Length"))
+		return 0;
+	if (vl == 0 || vl >= sizeof(num) || v[0] < '0' || v[0] > '9')
+		return KTS_EFORMAT;
+	memcpy(num, v, vl);
+	num[vl] = '\0';
+	if (kts_parse_u64(num, UINT64_MAX, &n) != 0 ||
+	    (c->have_clen && c->clen != n))
+		return KTS_EFORMAT;
+	c->have_clen = 1;
+	c->clen = n;
+	return 0;
+}
+
+/* The header block p[0..n), which ends with an empty line. */
+static int
+http_parse_head(struct cli *c, const char *p, size_t n)
+{
+	const char *lim = p + n;
+	const char *eol;
+	size_t len;
+	int first = 1;
+	int r;
+
+	while (p < lim && (eol = memchr(p, '\n', (size_t)(lim - p))) != NULL) {
+		len = (size_t)(eol - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (!first && len == 0)
+			break;
+		r = first ? http_status_line(c, p, len) : http_field(c, p, len);
+		if (r != 0)
+			return r;
+		first = 0;
+		p = eol + 1;
+	}
+	return first ? KTS_EFORMAT : 0;
+}
+
+/* Read and parse the header block.  Returns 0 once it is done. */
+static int
+http_head(struct cli *c, struct evbuffer *in, int at_eof)
+{
+	struct evbuffer_ptr pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	const char *p;
+	size_t hlen;
+	int r;
+
+	if (pos.pos < 0) {
+		if (evbuffer_get_length(in) > KTS_NET_MAX_HTTP_HEADER)
+			cli_fail(c, KTS_ETOOBIG, "the HTTP header from %s "
+			    "port %d is over %u bytes", c->host, c->port,
+			    KTS_NET_MAX_HTTP_HEADER);
+		else if (at_eof)
+			cli_fail(c, KTS_EIO, "%s port %d closed the connection "
+			    "before an HTTP response", c->host, c->port);
+		return 1;
+	}
+	hlen = (size_t)pos.pos + 4;
+	if (hlen > KTS_NET_MAX_HTTP_HEADER) {
+		cli_fail(c, KTS_ETOOBIG, "the HTTP header from %s port %d is "
+		    "over %u bytes", c->host, c->port, KTS_NET_MAX_HTTP_HEADER);
+		return 1;
+	}
+	if ((p = (const char *)evbuffer_pullup(in, (ev_ssize_t)hlen)) == NULL)
+		r = KTS_ENOMEM;
+	else
+		r = http_parse_head(c, p, hlen);
+	if (r != 0) {
+		cli_fail(c, r == KTS_ENOMEM ? r : KTS_EIO, "%s from %s port %d",
+		    r == KTS_EUNSUPPORTED ? "a transfer-coded HTTP response" :
+		    r == KTS_ENOMEM ? "out of memory reading a response" :
+		    "a malformed HTTP response", c->host, c->port);
+		return 1;
+	}
+	evbuffer_drain(in, hlen);
+	c->hdr_done = 1;
+	return 0;
+}
+
+/* A body over the cap: an HTTP error if the status says so. */
+static void
+http_too_big(struct cli *c)
+{
+	if (c->status < 200 || c->status > 299)
+		cli_fail(c, KTS_EIO, "HTTP %d %s", c->status, c->reason);
+	else
+		cli_fail(c, KTS_ETOOBIG, "the response body from %s port %d "
+		    "is over %zu bytes", c->host, c->port, c->max);
+}
+
+/* HTTP: the header, then Content-Length bytes or all until EOF. */
+static void
+http_input(struct cli *c, struct evbuffer *in, int at_eof)
+{
+	size_t have;
+
+	if (!c->hdr_done && http_head(c, in, at_eof) != 0)
+		return;
+	have = evbuffer_get_length(in);
+	if ((c->have_clen && c->clen > c->max) || have > c->max)
+		http_too_big(c);
+	else if (c->have_clen && have >= c->clen)
+		cli_take(c, in, (size_t)c->clen);
+	else if (!c->have_clen && at_eof)
+		cli_take(c, in, have);
+	else if (at_eof)
+		cli_fail(c, KTS_EIO, "%s port %d closed the connection after "
+		    "%zu of %llu body bytes", c->host, c->port, have,
+		    (unsigned long long)c->clen);
+}
+
+static void
+cli_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct cli *c = arg;
+
+	if (c->http)
+		http_input(c, bufferevent_get_input(bev), 0);
+	else
+		tlv_input(c, bufferevent_get_input(bev), 0);
+}
+
+static void cli_connect(struct cli *c);
+
+static void
+cli_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct cli *c = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+
+	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = 1;
+		if (bufferevent_write_buffer(bev, c->out) != 0)
+			cli_fail(c, KTS_ENOMEM, "out of memory");
+	} else if (!c->connected) {
+		c->err = e;
+		c->cur = c->cur->ai_next;
+		cli_connect(c);		/* the next address, if any */
+	} else if (what & BEV_EVENT_EOF) {
+		if (c->http)
+			http_input(c, bufferevent_get_input(bev), 1);
+		else
+			tlv_input(c, bufferevent_get_input(bev), 1);
+	} else
+		cli_fail(c, KTS_EIO, "connection to %s port %d failed: %s",
+		    c->host, c->port, evutil_socket_error_to_string(e));
+}
+
+/* Connect to c->cur or the next address that takes a connect call. */
+static void
+cli_connect(struct cli *c)
+{
+	size_t cap = c->http ? KTS_NET_MAX_HTTP_HEADER + c->max : KTS_MAX_PDU;
+
+	for (; c->cur != NULL; c->cur = c->cur->ai_next) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		if ((c->bev = bufferevent_socket_new(c->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+			cli_fail(c, KTS_ENOMEM, "out of memory");
+			return;
+		}
+		bufferevent_setcb(c->bev, cli_read_cb, NULL, cli_event_cb, c);
+		/* STYLE.md 10: never buffer more than the response may be. */
+		bufferevent_setwatermark(c->bev, EV_READ, 0, cap + 1);
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+		if (bufferevent_socket_connect(c->bev, c->cur->ai_addr,
+		    (int)c->cur->ai_addrlen) == 0)
+			return;
+		c->err = EVUTIL_SOCKET_ERROR();
+	}
+	cli_fail(c, KTS_EIO, "cannot connect to %s port %d: %s", c->host,
+	    c->port, c->err != 0 ? evutil_socket_error_to_string(c->err) :
+	    "no usable address");
+}
+
+static void
+cli_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cli *c = arg;
+
+	cli_fail(c, KTS_EIO, "timeout after %d ms %s %s port %d",
+	    c->timeout_ms, c->connected ? "waiting for the response from" :
+	    "connecting to", c->host, c->port);
+}
+
+/* Resolve, connect, send c->out and read the response, all in time. */
+static int
+cli_run(struct cli *c)
+{
+	struct evutil_addrinfo hints;
+	struct timeval tv;
+	char ps[16];
+	int e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+	snprintf(ps, sizeof(ps), "%d", c->port);
+	if ((e = evutil_getaddrinfo(c->host, ps, &hints, &c->ai)) != 0) {
+		say(c->why, c->whylen, "cannot resolve %.200s: %s", c->host,
+		    evutil_gai_strerror(e));
+		return KTS_EIO;
+	}
+	if ((c->base = event_base_new()) == NULL ||
+	    (c->timer = evtimer_new(c->base, cli_timer_cb, c)) == NULL)
+		return KTS_ENOMEM;
+	tv.tv_sec = c->timeout_ms / 1000;
+	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	c->r = 1;
+	c->cur = c->ai;
+	cli_connect(c);
+	if (c->r == 1)
+		event_base_dispatch(c->base);
+	if (c->r == 1) {
+		say(c->why, c->whylen, "internal error: the event loop ended");
+		c->r = KTS_EINTERNAL;
+	}
+	return c->r;
+}
+
+static void
+cli_free(struct cli *c)
+{
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->base != NULL)
+		event_base_free(c->base);
+	if (c->ai != NULL)
+		evutil_freeaddrinfo(c->ai);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	free(c->body);
+}
+
+/* Percent-decode n bytes of s (RFC 3986 2.1).  Ownership: free(). */
+static char *
+pct_decode(const char *s, size_t n)
+{
+	char *out;
+	size_t i;
+	size_t j = 0;
+	uint8_t b;
+
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '%' && n - i > 2 &&
+		    kts_hex_decode((char[3]){ s[i + 1], s[i + 2], '\0' }, &b, 1,
+		    &(size_t){ 0 }) == 0) {
+			out[j++] = (char)b;
+			i += 2;
+		} else
+			out[j++] = s[i];
+	}
+	out[j] = '\0';
+	return out;
+}
+
+/* Spec 8.1: which transport a scheme names; -2 for TLS, -1 unknown. */
+static int
+scheme_kind(const char *scheme)
+{
+	if (evutil_ascii_strcasecmp(scheme, "http") == 0)
+		return URL_HTTP;
+	if (evutil_ascii_strcasecmp(scheme, "ksi+http") == 0 ||
+	    evutil_ascii_strcasecmp(scheme, "ksi") == 0)
+		return URL_KSI_HTTP;
+	if (evutil_ascii_strcasecmp(scheme, "ksi+tcp") == 0)
+		return URL_TCP;
+	if (evutil_ascii_strcasecmp(scheme, "https") == 0 ||
+	    evutil_ascii_strcasecmp(scheme, "ksi+https") == 0)
+		return -2;
+	return -1;
+}
+
+/*
+ * Parse a service URL.  Messages never repeat the URL: it may hold a
+ * key.  Returns 0, KTS_EINVAL or KTS_ENOMEM.
+ */
+static int
+url_parse(const char *s, struct url *url, char *why, size_t whylen)
+{
+	const char *scheme;
+	const char *host;
+	size_t hl;
+
+	memset(url, 0, sizeof(*url));
+	if ((url->u = evhttp_uri_parse(s)) == NULL ||
+	    (scheme = evhttp_uri_get_scheme(url->u)) == NULL) {
+		say(why, whylen, "not a valid URL");
+		return KTS_EINVAL;
+	}
+	if ((url->kind = scheme_kind(scheme)) < 0) {
+		say(why, whylen, url->kind == -2 ? "%.16s:// is not "
+		    "supported (no TLS in this build)" : "unsupported URL "
+		    "scheme %.16s:// (use http, ksi+http, ksi+tcp or file)",
+		    scheme);
+		return KTS_EINVAL;
+	}
+	host = evhttp_uri_get_host(url->u);
+	hl = host != NULL ? strlen(host) : 0;
+	if (hl > 1 && host[0] == '[' && host[hl - 1] == ']')
+		host++, hl -= 2;
+	if (hl == 0 || hl >= sizeof(url->host)) {
+		say(why, whylen, "no usable host name in the URL");
+		return KTS_EINVAL;
+	}
+	memcpy(url->host, host, hl);
+	url->host[hl] = '\0';
+	url->port = evhttp_uri_get_port(url->u);
+	if (url->port < 0 && url->kind != URL_TCP)
+		url->port = 80;
+	if (url->port <= 0) {
+		say(why, whylen, "%s", url->kind == URL_TCP ? "a ksi+tcp:// "
+		    "URL needs a port (ksi+tcp://host:port)" :
+		    "bad port in the URL");
+		return KTS_EINVAL;
+	}
+	return 0;
+}
+
+/* Plain http:// user:pass@ is HTTP basic auth (spec 8.1). */
+static int
+add_basic_auth(struct evbuffer *out, const char *userinfo, char *why,
+    size_t whylen)
+{
+	char *plain = NULL;
+	unsigned char *b64 = NULL;
+	size_t n = strlen(userinfo);
+	int r = KTS_ENOMEM;
+
+	if (n > 1024) {
+		say(why, whylen, "the user:password in the URL is too long");
+		return KTS_EINVAL;
+	}
+	if ((plain = pct_decode(userinfo, n)) == NULL ||
+	    (b64 = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		goto out;
+	n = strlen(plain);
+	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
+	if (evbuffer_add_printf(out, "Authorization: Basic %s\r\n", b64) > 0)
+		r = 0;
+	OPENSSL_cleanse(b64, strlen((char *)b64));
+out:
+	if (plain != NULL)
+		OPENSSL_cleanse(plain, strlen(plain));
+	free(plain);
+	free(b64);
+	return r;
+}
+
+/*
+ * The HTTP/1.0 request (no chunked reply, the server closes after it):
+ * POST with the PDU (spec 8.2) or a plain GET.
+ */
+static int
+http_request(struct evbuffer *out, const struct url *url, int post,
+    const uint8_t *body, size_t len, char *why, size_t whylen)
+{
+	const char *path = evhttp_uri_get_path(url->u);
+	const char *query = evhttp_uri_get_query(url->u);
+	const char *ui = evhttp_uri_get_userinfo(url->u);
+	int port = evhttp_uri_get_port(url->u);
+	int r;
+
+	if (evbuffer_add_printf(out, "%s %s%s%s HTTP/1.0\r\nHost: %s",
+	    post ? "POST" : "GET", path != NULL && *path != '\0' ? path : "/",
+	    query != NULL ? "?" : "", query != NULL ? query : "",
+	    evhttp_uri_get_host(url->u)) < 0 ||
+	    (port >= 0 && evbuffer_add_printf(out, ":%d", port) < 0) ||
+	    evbuffer_add_printf(out, "\r\nUser-Agent: kts/%s\r\n"
+	    "Connection: close\r\n", PACKAGE_VERSION) < 0 ||
+	    (post && evbuffer_add_printf(out, "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n", KSI_REQ_CTYPE, len) < 0))
+		return KTS_ENOMEM;
+	if (url->kind == URL_HTTP && ui != NULL &&
+	    (r = add_basic_auth(out, ui, why, whylen)) != 0)
+		return r;
+	if (evbuffer_add(out, "\r\n", 2) != 0 ||
+	    (post && evbuffer_add(out, body, len) != 0))
+		return KTS_ENOMEM;
+	return 0;
+}
+
+/*
+ * A write to a socket the peer closed raises SIGPIPE, which would end
+ * the program: block it on this thread for the call, and take away one
+ * that was raised meanwhile.
+ */
+static void
+sigpipe_block(sigset_t *old, int *was_pending)
+{
+	sigset_t set;
+	sigset_t pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	*was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void
+sigpipe_restore(const sigset_t *old, int was_pending)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+	sigset_t pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!was_pending && sigpending(&pend) == 0 &&
+	    sigismember(&pend, SIGPIPE))
+		(void)sigtimedwait(&set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* An HTTP result: spec 8.2, the status matters only without a PDU. */
+static int
+http_result(struct cli *c, int post)
+{
+	size_t total = 0;
+
+	if (post && tlv_frame(c->body, c->body_len, &total) == 0 &&
+	    total == c->body_len)
+		return 0;
+	if (c->status < 200 || c->status > 299) {
+		say(c->why, c->whylen, "HTTP %d %s", c->status, c->reason);
+		return KTS_EIO;
+	}
+	if (!post)
+		return 0;
+	say(c->why, c->whylen, "HTTP %d %s from %s port %d, but the body is "
+	    "not one PDU (%zu bytes)", c->status, c->reason, c->host, c->port,
+	    c->body_len);
+	return KTS_EIO;
+}
+
+/* POST a PDU (post) or GET over the network; see kts_net_exchange. */
+static int
+net_call(const char *s, const uint8_t *req, size_t len, int post, size_t max,
+    int timeout_ms, uint8_t **out, size_t *out_len, char *why, size_t whylen)
+{
+	struct url url;
+	struct cli c;
+	sigset_t old;
+	int pend;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.why = why;
+	c.whylen = whylen;
+	if ((r = url_parse(s, &url, why, whylen)) != 0)
+		goto out;
+	if (!post && url.kind == URL_TCP) {
+		say(why, whylen, "ksi+tcp:// cannot fetch files (use http://)");
+		r = KTS_EINVAL;
+		goto out;
+	}
+	c.http = url.kind != URL_TCP;
+	c.host = url.host;
+	c.port = url.port;
+	c.max = max;
+	c.timeout_ms = timeout_ms;
+	if ((c.out = evbuffer_new()) == NULL) {
+		r = KTS_ENOMEM;
+		goto out;
+	}
+	if (c.http)
+		r = http_request(c.out, &url, post, req, len, why, whylen);
+	else if (evbuffer_add(c.out, req, len) != 0)
+		r = KTS_ENOMEM;
+	if (r != 0)
+		goto out;
+	sigpipe_block(&old, &pend);
+	r = cli_run(&c);
+	sigpipe_restore(&old, pend);
+	if (r == 0 && c.http)
+		r = http_result(&c, post);
+	if (r == 0) {
+		*out = c.body;
+		*out_len = c.body_len;
+		c.body = NULL;
+	}
+out:
+	cli_free(&c);
+	if (url.u != NULL)
+		evhttp_uri_free(url.u);
+	return r;
+}
+
+/* The path of a file:// URL ("file://localhost/p" is "/p"), or NULL. */
+static const char *
+file_path(const char *url)
+{
+	if (evutil_ascii_strncasecmp(url, "file://", 7) != 0)
+		return NULL;
+	url += 7;
+	if (evutil_ascii_strncasecmp(url, "localhost/", 10) == 0)
+		url += 9;
+	return url;
+}
+
+/* Read a file:// "response" of at most max bytes. */
+static int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len,
+    char *why, size_t whylen)
+{
+	int r;
+
+	if (*path == '\0') {
+		say(why, whylen, "no path in the file:// URL");
+		return KTS_EINVAL;
+	}
+	if ((r = kts_file_read(path, max, out, len)) == KTS_EIO)
+		say(why, whylen, "cannot read %.200s: %s", path,
+		    strerror(errno));
+	else if (r == KTS_ETOOBIG)
+		say(why, whylen, "%.200s is over %zu bytes", path, max);
+	else if (r != 0)
+		say(why, whylen, "cannot read %.200s: %s", path,
+		    kts_strerror(r));
+	return r;
+}
+
+int
+kts_net_exchange(const char *url, const uint8_t *req, size_t len,
+    int timeout_ms, uint8_t **resp, size_t *resp_len, char *why,
+    size_t whylen)
+{
+	const char *path;
+	size_t total = 0;
+	int r;
+
+	*resp = NULL;
+	*resp_len = 0;
+	say(why, whylen, "%s", "");
+	if (url == NULL || (req == NULL && len > 0) || timeout_ms <= 0) {
+		say(why, whylen, "bad arguments (a URL, a request, a timeout)");
+		return KTS_EINVAL;
+	}
+	if (len > KTS_MAX_PDU) {
+		say(why, whylen, "the request is over %u bytes", KTS_MAX_PDU);
+		return KTS_ETOOBIG;
+	}
+	if ((path = file_path(url)) == NULL)
+		return net_call(url, req, len, 1, KTS_MAX_PDU, timeout_ms, resp,
+		    resp_len, why, whylen);
+	if ((r = file_read(path, KTS_MAX_PDU, resp, resp_len, why,
+	    whylen)) != 0)
+		return r;
+	if (tlv_frame(*resp, *resp_len, &total) != 0 || total != *resp_len) {
+		say(why, whylen, "%.200s does not hold exactly one PDU", path);
+		free(*resp);
+		*resp = NULL;
+		*resp_len = 0;
+		return KTS_EFORMAT;
+	}
+	return 0;
+}
+
+int
+kts_net_get(const char *url, size_t max, int timeout_ms, uint8_t **body,
+    size_t *len, char *why, size_t whylen)
+{
+	const char *path;
+
+	*body = NULL;
+	*len = 0;
+	say(why, whylen, "%s", "");
+	if (url == NULL || timeout_ms <= 0) {
+		say(why, whylen, "bad arguments (a URL, a timeout)");
+		return KTS_EINVAL;
+	}
+	if ((path = file_path(url)) != NULL)
+		return file_read(path, max, body, len, why, whylen);
+	return net_call(url, NULL, 0, 0, max, timeout_ms, body, len, why,
+	    whylen);
+}
+
+int
+kts_url_credentials(const char *url, char **user, char **key)
+{
+	struct evhttp_uri *u;
+	const char *ui;
+	const char *colon;
+	int kind;
+	int r = 0;
+
+	*user = NULL;
+	*key = NULL;
+	if (url == NULL || (u = evhttp_uri_parse(url)) == NULL)
+		return 0;
+	kind = evhttp_uri_get_scheme(u) != NULL ?
+	    scheme_kind(evhttp_uri_get_scheme(u)) : -1;
+	ui = evhttp_uri_get_userinfo(u);
+	/* Spec 8.1: only the KSI schemes carry KSI credentials. */
+	if (ui != NULL && (kind == URL_KSI_HTTP || kind == URL_TCP)) {
+		colon = strchr(ui, ':');
+		if ((*user = pct_decode(ui, colon != NULL ?
+		    (size_t)(colon - ui) : strlen(ui))) == NULL ||
+		    (colon != NULL && (*key = pct_decode(colon + 1,
+		    strlen(colon + 1))) == NULL)) {
+			free(*user);
+			*user = NULL;
+			r = KTS_ENOMEM;
+		}
+	}
+	evhttp_uri_free(u);
+	return r;
+}

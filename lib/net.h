@@ -6,6 +6,9 @@
  * Every byte read from a socket goes through the caps in limits.h: a PDU
  * header announcing more than KTS_MAX_PDU is refused before its body is
  * read, and buffers are bounded with watermarks.
+ *
+ * A server writes to sockets its clients may have closed: the program
+ * must ignore SIGPIPE.  The blocking client blocks SIGPIPE itself.
  */
 #ifndef KTS_NET_H
 #define KTS_NET_H
@@ -48,9 +51,12 @@ struct kts_srv_opts {
 };
 
 /*
- * kts_srv_new - listen as o says on base.  Returns 0, KTS_EIO (bind or
- * listen failed; errno kept) or KTS_ENOMEM.
- * Ownership: free *out with kts_srv_free() (which closes everything).
+ * kts_srv_new - listen as o says on base.  Returns 0, KTS_EINVAL (raw TCP
+ * without on_pdu, a port over 65535), KTS_EIO (bind or listen failed;
+ * errno kept) or KTS_ENOMEM.
+ * Ownership: free *out with kts_srv_free() (which closes everything; not
+ * from inside on_pdu or on_get).  Requests not answered by then stay
+ * valid: answering or dropping them afterwards only frees them.
  */
 int kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
     struct kts_srv **out);
@@ -88,7 +94,8 @@ void kts_srv_stats(const struct kts_srv *srv, struct kts_srv_stats *out);
  * file).  kts_net_exchange sends one request PDU and reads one response
  * PDU (at most KTS_MAX_PDU) within timeout_ms.
  * Returns 0, KTS_EINVAL (bad URL: why says so), KTS_EIO (connect, send,
- * receive, timeout, HTTP error without a PDU body) or KTS_ETOOBIG.
+ * receive, timeout, HTTP error without a PDU body), KTS_ETOOBIG,
+ * KTS_EFORMAT (a file:// response that is not one TLV) or KTS_ENOMEM.
  * Ownership: the caller frees *resp with free().
  */
 int kts_net_exchange(const char *url, const uint8_t *req, size_t len,
