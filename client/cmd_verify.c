@@ -32,17 +32,25 @@ struct vopts {
 	const char *pub_str;		/* --pub-str */
 	int policy;			/* enum kts_policy, -1 = default */
 	const char *ext;		/* -X */
+	const char *ext_user;		/* --ext-user */
+	const char *ext_key;		/* --ext-key */
+	uint8_t ext_hmac_alg;		/* --ext-hmac-alg */
 	int extend_ok;			/* -x */
 	unsigned level;			/* --level */
 	int json;			/* --json */
 };
 
-/* The extender of this version: one response PDU read from a file. */
+/*
+ * The extender: a service asked over the network, or one response PDU
+ * read from a file (for tests and offline checks).
+ */
 struct ext_file {
-	uint8_t *buf;			/* the file (owned) */
+	uint8_t *buf;			/* the file or last answer (owned) */
 	size_t len;
 	struct kts_ext_resp resp;	/* views into buf */
 	int asked;			/* the verifier called it */
+	int network;			/* svc is used, not a file */
+	struct cli_service svc;		/* -X URL, --ext-user, --ext-key */
 };
 
 /* Everything one run holds; freed by run_free(). */
@@ -68,6 +76,9 @@ static const struct option long_opts[] = {
 	{ "input", required_argument, NULL, 'i' },
 	{ "file", required_argument, NULL, 'f' },
 	{ "hash", required_argument, NULL, CLI_OPT_HASH },
+	{ "ext-user", required_argument, NULL, CLI_OPT_EXT_USER },
+	{ "ext-key", required_argument, NULL, CLI_OPT_EXT_KEY },
+	{ "ext-hmac-alg", required_argument, NULL, CLI_OPT_HMAC_ALG },
 	{ "publications-file", required_argument, NULL, 'P' },
 	{ "cnstr", required_argument, NULL, CLI_OPT_CNSTR },
 	{ "pubfile-time", required_argument, NULL, CLI_OPT_PUBFILE_TIME },
@@ -89,8 +100,8 @@ usage(FILE *f)
 	fputs("usage: kts verify -i SIG [-f FILE | --hash ALG:HEX] [-P PUBFILE]\n"
 	    "           [--cnstr OID=VALUE]... [-V CERT]...\n"
 	    "           [--pubfile-time now|created|EPOCH|ISO] [--pub-str STRING]\n"
-	    "           [--ver-int | --ver-key | --ver-pub | --ver-cal -X FILE]\n"
-	    "           [-X FILE] [-x] [--level N] [--json]\n"
+	    "           [--ver-int | --ver-key | --ver-pub | --ver-cal -X URL]\n"
+	    "           [-X URL] [-x] [--level N] [--json]\n"
 	    "\n"
 	    "  -i SIG              signature file ('-' = stdin)\n"
 	    "  -f FILE             document to check (hashed with the signature's\n"
@@ -108,8 +119,11 @@ usage(FILE *f)
 	    "  --ver-key           key-based policy (needs -P)\n"
 	    "  --ver-pub           publication-based policy (-P, or --pub-str)\n"
 	    "  --ver-cal           calendar-based policy (needs -X)\n"
-	    "  -X FILE             extender: a file (or file:// URL) holding an\n"
-	    "                      extension response PDU\n"
+	    "  -X URL              extender: http://, ksi+http://USER:KEY@,\n"
+	    "                      ksi+tcp://HOST:PORT, or a file (file://)\n"
+	    "                      holding an extension response PDU\n"
+	    "  --ext-user USER     extender login id (overrides the URL's)\n"
+	    "  --ext-key KEY       extender HMAC key (overrides the URL's)\n"
 	    "  -x                  permit extending for publication-based checks\n"
 	    "  --level N           input hash level of the document (0-255)\n"
 	    "  --json              print one JSON object\n"
@@ -157,6 +171,13 @@ take_opt(struct vopts *o, int c, char *arg)
 	case CLI_OPT_PUB_STR:	o->pub_str = arg; return 0;
 	case 'X':	o->ext = arg; return 0;
 	case 'x':	o->extend_ok = 1; return 0;
+	case CLI_OPT_EXT_USER:	o->ext_user = arg; return 0;
+	case CLI_OPT_EXT_KEY:	o->ext_key = arg; return 0;
+	case CLI_OPT_HMAC_ALG:
+		if (kts_hash_by_name(arg, &o->ext_hmac_alg) == 0)
+			return 0;
+		cli_err("verify: unknown HMAC algorithm '%s'", arg);
+		return CLI_EXIT_ARGS;
 	case CLI_OPT_JSON:	o->json = 1; return 0;
 	case CLI_OPT_LEVEL:	return set_level(o, arg);
 	case CLI_OPT_VER_INT:	return set_policy(o, KTS_POL_INTERNAL);
@@ -226,57 +247,6 @@ parse_args(int argc, char **argv, struct vopts *o)
 /* ---- inputs ------------------------------------------------------------- */
 
 static int
-hash_stream(FILE *f, const char *path, uint8_t alg, struct kts_imprint *out)
-{
-	struct kts_hasher h;
-	uint8_t *buf;
-	size_t n;
-	int r;
-
-	if ((buf = malloc(KTS_FILE_CHUNK)) == NULL) {
-		cli_err("out of memory");
-		return CLI_EXIT_FAILURE;
-	}
-	if ((r = kts_hasher_init(&h, alg)) != 0) {
-		cli_err("%s: cannot hash with %s: %s", path, kts_hash_name(alg),
-		    kts_strerror(r));
-		free(buf);
-		return CLI_EXIT_CRYPTO;
-	}
-	while ((n = fread(buf, 1, KTS_FILE_CHUNK, f)) > 0)
-		kts_hasher_update(&h, buf, n);
-	free(buf);
-	if (ferror(f)) {
-		cli_err("%s: cannot read: %s", path, strerror(errno));
-		kts_hasher_cleanup(&h);
-		return CLI_EXIT_IO;
-	}
-	if ((r = kts_hasher_final(&h, out)) != 0) {
-		cli_err("%s: hashing failed: %s", path, kts_strerror(r));
-		return CLI_EXIT_CRYPTO;
-	}
-	return CLI_EXIT_OK;
-}
-
-/* Hash the document with the signature's document hash algorithm. */
-static int
-hash_file(const char *path, uint8_t alg, struct kts_imprint *out)
-{
-	FILE *f;
-	int rc;
-
-	if (strcmp(path, "-") == 0)
-		return hash_stream(stdin, path, alg, out);
-	if ((f = fopen(path, "rb")) == NULL) {
-		cli_err("%s: cannot open: %s", path, strerror(errno));
-		return CLI_EXIT_IO;
-	}
-	rc = hash_stream(f, path, alg, out);
-	fclose(f);
-	return rc;
-}
-
-static int
 parse_hash(const struct vopts *o, struct vrun *v)
 {
 	int r;
@@ -300,7 +270,7 @@ load_doc(const struct vopts *o, struct vrun *v)
 
 	if (o->file == NULL)
 		return CLI_EXIT_OK;
-	if ((rc = hash_file(o->file, kts_sig_doc_hash(v->sig)->alg,
+	if ((rc = cli_hash_file(o->file, kts_sig_doc_hash(v->sig)->alg,
 	    &v->doc)) != 0)
 		return rc;
 	v->ctx.doc_hash = &v->doc;
@@ -349,7 +319,34 @@ load_pub_str(const struct vopts *o, struct vrun *v)
 	return CLI_EXIT_OK;
 }
 
-/* ---- the extender (file only in this version) --------------------------- */
+/* ---- the extender -------------------------------------------------------- */
+
+/* Ask the network extender for A -> P (0 = head) into x->buf/x->resp. */
+static int
+ext_ask(struct ext_file *x, uint64_t a, uint64_t p)
+{
+	struct kts_wr wr;
+	uint64_t id = cli_request_id();
+	int r;
+
+	free(x->buf);
+	x->buf = NULL;
+	memset(&x->resp, 0, sizeof(x->resp));
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	r = kts_ext_req_build(&wr, x->svc.user, x->svc.key,
+	    strlen(x->svc.key), x->svc.hmac_alg, id, a, p);
+	if (r == 0 && cli_exchange(&x->svc, wr.p, wr.len, &x->buf,
+	    &x->len) != 0)
+		r = KTS_EIO;
+	kts_wr_free(&wr);
+	if (r == 0 && (r = kts_ext_resp_parse(x->buf, x->len, x->svc.key,
+	    strlen(x->svc.key), &x->resp, NULL)) != 0)
+		cli_err("%s: the extender's answer does not parse or its HMAC "
+		    "does not check", x->svc.url);
+	if (r == 0 && x->resp.status == 0 && x->resp.req_id != id)
+		r = KTS_EVERIFY;
+	return r;
+}
 
 static int
 ext_fn(void *arg, uint64_t aggr_time, uint64_t pub_time, uint8_t **out,
@@ -358,6 +355,8 @@ ext_fn(void *arg, uint64_t aggr_time, uint64_t pub_time, uint8_t **out,
 	struct ext_file *x = arg;
 
 	x->asked = 1;
+	if (x->network && ext_ask(x, aggr_time, pub_time) != 0)
+		return KTS_EIO;
 	if (x->resp.status != 0 || x->resp.chain == NULL)
 		return KTS_ENOTFOUND;
 	if ((*out = malloc(x->resp.chain_len)) == NULL)
@@ -367,16 +366,27 @@ ext_fn(void *arg, uint64_t aggr_time, uint64_t pub_time, uint8_t **out,
 	return 0;
 }
 
-/* The file path of an -X argument, or NULL (message printed). */
-static const char *
-ext_path(const char *url)
+/* 1 if url names a network extender (spec 8.1 schemes). */
+static int
+ext_is_network(const char *url)
 {
-	static const char *const later[] = {
-		"http://", "https://", "ksi+http://", "ksi+https://",
-		"ksi+tcp://", "tcp://"
+	static const char *const net[] = {
+		"http://", "ksi+http://", "ksi://", "ksi+tcp://"
 	};
 	size_t i;
 
+	for (i = 0; i < sizeof(net) / sizeof(net[0]); i++)
+		if (strncmp(url, net[i], strlen(net[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The file path of a file -X argument, or NULL (message printed). */
+static const char *
+ext_path(const char *url)
+{
+	if (ext_is_network(url))
+		return url;
 	if (strncmp(url, "file://", 7) == 0) {
 		url += 7;
 		if (strncmp(url, "localhost/", 10) == 0)
@@ -386,14 +396,9 @@ ext_path(const char *url)
 		cli_err("-X: a file:// URL needs an absolute path");
 		return NULL;
 	}
-	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (strncmp(url, later[i], strlen(later[i])) == 0) {
-			cli_err("-X %s: network extenders are not supported yet; "
-			    "give a file holding an extension response", url);
-			return NULL;
-		}
 	if (strstr(url, "://") != NULL) {
-		cli_err("-X %s: unknown URL scheme", url);
+		cli_err("-X %s: unknown URL scheme (http://, ksi+http://, "
+		    "ksi+tcp://, file:// or a path)", url);
 		return NULL;
 	}
 	return url;
@@ -409,6 +414,17 @@ load_ext(const struct vopts *o, struct vrun *v)
 
 	if (o->ext == NULL)
 		return CLI_EXIT_OK;
+	v->ctx.extend = ext_fn;
+	v->ctx.extend_arg = &v->ext;
+	if (ext_is_network(o->ext)) {
+		v->ext.network = 1;
+		v->ext.svc.url = o->ext;
+		v->ext.svc.user = o->ext_user;
+		v->ext.svc.key = o->ext_key;
+		if (o->ext_hmac_alg != 0)
+			v->ext.svc.hmac_alg = o->ext_hmac_alg;
+		return cli_service_ready(&v->ext.svc, "extender");
+	}
 	if ((path = ext_path(o->ext)) == NULL)
 		return CLI_EXIT_ARGS;	/* checked by check_opts */
 	if ((rc = cli_read_file(path, KTS_MAX_PDU, &v->ext.buf,
@@ -419,8 +435,6 @@ load_ext(const struct vopts *o, struct vrun *v)
 		cli_parse_error(path, r, &pe);
 		return cli_exit_for(r);
 	}
-	v->ctx.extend = ext_fn;
-	v->ctx.extend_arg = &v->ext;
 	return CLI_EXIT_OK;
 }
 
@@ -605,6 +619,7 @@ run_free(struct vrun *v)
 	kts_sig_free(v->sig);
 	kts_pubfile_free(v->pf);
 	free(v->ext.buf);
+	cli_service_free(&v->ext.svc);
 }
 
 static int
@@ -646,6 +661,7 @@ cmd_verify(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc < 0 ? CLI_EXIT_OK : rc;
 	memset(&v, 0, sizeof(v));
+	cli_service_init(&v.ext.svc);
 	v.pf_at = -1;
 	rc = run(&o, &v);
 	run_free(&v);

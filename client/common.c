@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "net.h"
 #include "limits.h"
 #include "util.h"
 
@@ -102,7 +103,16 @@ cli_load_pubfile(const char *path, struct kts_pubfile **out)
 	int r;
 
 	*out = NULL;
-	if ((rc = cli_read_file(path, KTS_MAX_PUBFILE, &buf, &len)) != 0)
+	if (strncmp(path, "http://", 7) == 0) {
+		char why[512] = "";
+
+		/* spec 8.4: a plain GET. */
+		if ((r = kts_net_get(path, KTS_MAX_PUBFILE, 10000, &buf, &len,
+		    why, sizeof(why))) != 0) {
+			cli_err("%s: %s", path, why[0] ? why : kts_strerror(r));
+			return CLI_EXIT_NETWORK;
+		}
+	} else if ((rc = cli_read_file(path, KTS_MAX_PUBFILE, &buf, &len)) != 0)
 		return rc;
 	if ((r = kts_pubfile_parse(buf, len, out, &pe)) != 0) {
 		cli_parse_error(path, r, &pe);

@@ -25,9 +25,14 @@ enum cli_exit {
 	CLI_EXIT_FAILURE = 1,	/* general error (also out of memory) */
 	CLI_EXIT_ARGS = 3,	/* bad command line */
 	CLI_EXIT_FORMAT = 4,	/* a file does not parse */
+	CLI_EXIT_NETWORK = 5,	/* the service cannot be reached */
 	CLI_EXIT_VERIFY = 6,	/* verification failed or inconclusive */
+	CLI_EXIT_EXTEND = 7,	/* the extender refused */
+	CLI_EXIT_AGGR = 8,	/* the aggregator refused */
 	CLI_EXIT_IO = 9,	/* a file cannot be read */
-	CLI_EXIT_CRYPTO = 10	/* a hash or OpenSSL operation failed */
+	CLI_EXIT_CRYPTO = 10,	/* a hash or OpenSSL operation failed */
+	CLI_EXIT_HMAC = 11,	/* the response's HMAC does not check */
+	CLI_EXIT_AUTH = 14	/* the service refused our credentials */
 };
 
 /* Largest number of -V and --cnstr options. */
@@ -49,13 +54,59 @@ enum cli_opt {
 	CLI_OPT_VER_KEY,
 	CLI_OPT_VER_PUB,
 	CLI_OPT_VER_CAL,
-	CLI_OPT_LEVEL
+	CLI_OPT_LEVEL,
+	CLI_OPT_AGGR_USER,
+	CLI_OPT_AGGR_KEY,
+	CLI_OPT_EXT_USER,
+	CLI_OPT_EXT_KEY,
+	CLI_OPT_HMAC_ALG
 };
+
+/* A service to talk to: -S/-X URL, credentials, HMAC algorithm. */
+struct cli_service {
+	const char *url;	/* borrowed argv */
+	const char *user;	/* --aggr-user/--ext-user, or from the URL */
+	const char *key;	/* --aggr-key/--ext-key, or from the URL */
+	uint8_t hmac_alg;	/* default SHA-256 */
+	int timeout_ms;		/* default 10 s */
+	char *url_user;		/* owned: credentials taken from the URL */
+	char *url_key;
+};
+
+/* cli_service_init - defaults: SHA-256 HMAC, 10 s timeout. */
+void cli_service_init(struct cli_service *s);
+
+/*
+ * cli_service_ready - take missing credentials from a ksi+http://u:k@
+ * URL and check that there are some; what names the service in errors.
+ * Returns an exit code.
+ */
+int cli_service_ready(struct cli_service *s, const char *what);
+void cli_service_free(struct cli_service *s);
+
+/*
+ * cli_exchange - send one request PDU and get one response PDU.  Returns
+ * an exit code; on failure one line says what went wrong.
+ * Ownership: the caller frees *resp with free().
+ */
+int cli_exchange(const struct cli_service *s, const uint8_t *req, size_t len,
+    uint8_t **resp, size_t *resp_len);
+
+/*
+ * cli_hash_file - hash a file (streamed; "-" = stdin) with alg.  Returns
+ * an exit code.
+ */
+int cli_hash_file(const char *path, uint8_t alg, struct kts_imprint *out);
+
+/* cli_request_id - a fresh request id (time and process based). */
+uint64_t cli_request_id(void);
 
 /* The commands; argv[0] is the command name. */
 int cmd_verify(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_pubfile(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_extend(int argc, char **argv);
 
 /* cli_err - "kts: " + message + newline on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

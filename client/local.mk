@@ -6,9 +6,12 @@ client_kts_SOURCES = \
 	client/json.c client/json.h \
 	client/cmd_verify.c \
 	client/cmd_dump.c \
-	client/cmd_pubfile.c
+	client/cmd_pubfile.c \
+	client/cmd_sign.c \
+	client/cmd_extend.c \
+	client/service.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 
 dist_man_MANS += docs/kts.1
 EXTRA_DIST += docs/verify.md docs/performance.md

@@ -20,6 +20,8 @@ static const struct cmd cmds[] = {
 	{ "verify", cmd_verify, "verify a signature (and a document)" },
 	{ "dump", cmd_dump, "print the structure of a signature" },
 	{ "pubfile", cmd_pubfile, "verify and list a publications file" },
+	{ "sign", cmd_sign, "sign a document (only its hash is sent)" },
+	{ "extend", cmd_extend, "extend a signature to a publication" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

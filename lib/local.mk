@@ -17,6 +17,8 @@ lib_libkts_la_SOURCES = \
 	lib/pubfile.c lib/pubstr.c lib/pki.c lib/pub.h \
 	lib/calstore.c lib/calstore.h \
 	lib/tree.c lib/tree.h \
-	lib/net.c lib/net.h
+	lib/net.c lib/net.h \
+	lib/conf.c lib/conf.h \
+	lib/users.c lib/users.h
 lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 lib_libkts_la_LIBADD = $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)

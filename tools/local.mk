@@ -3,3 +3,17 @@ noinst_PROGRAMS += tools/kts-bench
 tools_kts_bench_SOURCES = tools/kts_bench.c
 tools_kts_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 tools_kts_bench_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+
+# Operator scripts: keys for a deployment, a whole local stack.
+dist_noinst_SCRIPTS = tools/kts-pki tools/kts-stack
+
+# Calendar store benchmarks (lib/calstore.h, docs/performance.md):
+# kts-calgen fills a store with random leaves, kts-calbench times open and
+# chains and reports the bytes per second.
+noinst_PROGRAMS += tools/kts-calgen tools/kts-calbench
+tools_kts_calgen_SOURCES = tools/kts_calgen.c
+tools_kts_calgen_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+tools_kts_calgen_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+tools_kts_calbench_SOURCES = tools/kts_calbench.c
+tools_kts_calbench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+tools_kts_calbench_LDADD = lib/libkts.la $(CRYPTO_LIBS)

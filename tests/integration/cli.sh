@@ -146,8 +146,10 @@ check "bad --pub-str" 3 "publication string" -- \
 check "bad --level" 3 "level" -- "$kts" verify -i "$SIG" --level 256
 check "bad --cnstr" 3 "OID=VALUE" -- "$kts" verify -i "$SIG" --cnstr nonsense
 check "--ver-cal without -X" 3 "-X" -- "$kts" verify -i "$SIG" --ver-cal
-check "http extender not supported yet" 3 "not supported yet" -- \
+check "network extender without credentials" 3 "user and a key" -- \
 	"$kts" verify -i "$SIG" --ver-cal -X http://localhost:8080/
+check "unknown extender scheme" 3 "unknown URL scheme" -- \
+	"$kts" verify -i "$SIG" --ver-cal -X gopher://localhost/
 check "bad publications file" 4 "offset" -- \
 	"$kts" verify -i "$SIG" -P "$T/garbage.ksig" --cnstr "$CNSTR"
 

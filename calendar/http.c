@@ -1,0 +1,127 @@
+/*
+ * http.c - kts-calendar's GET endpoints: the publications file,
+ * /metrics (Prometheus text format) and /healthz.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "err.h"
+#include "wr.h"
+
+/* Status codes with their error counter slot (core.c err_slot). */
+static const struct {
+	unsigned code;
+	size_t slot;
+} codes[] = {
+	{ 0x101, 1 }, { 0x102, 2 }, { 0x103, 3 }, { 0x104, 4 }, { 0x105, 5 },
+	{ 0x106, 6 }, { 0x107, 7 }, { 0x200, 8 }, { 0x201, 9 }, { 0x202, 10 },
+	{ 0x300, 12 }, { 0x301, 13 },
+};
+
+static int
+put(struct kts_wr *wr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+put(struct kts_wr *wr, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return KTS_EINVAL;
+	return kts_wr_put(wr, line, (size_t)n);
+}
+
+static int
+metrics(struct cal *cal, struct kts_wr *wr)
+{
+	const struct cal_stats *s = &cal->st;
+	struct kts_srv_stats ss;
+	uint64_t head = 0;
+	size_t i;
+	int r = 0;
+
+	kts_cal_head(cal->store, &head);
+	kts_srv_stats(cal->srv, &ss);
+	r |= put(wr, "# TYPE kts_requests_total counter\n");
+	r |= put(wr, "kts_requests_total{type=\"aggregation\"} %llu\n",
+	    (unsigned long long)s->aggr_requests);
+	r |= put(wr, "kts_requests_total{type=\"extension\"} %llu\n",
+	    (unsigned long long)s->ext_requests);
+	r |= put(wr, "kts_requests_total{type=\"configuration\"} %llu\n",
+	    (unsigned long long)s->conf_requests);
+	r |= put(wr, "# TYPE kts_errors_total counter\n");
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		r |= put(wr, "kts_errors_total{status=\"0x%04x\"} %llu\n",
+		    codes[i].code, (unsigned long long)s->errors[codes[i].slot]);
+	r |= put(wr, "# TYPE kts_rounds_total counter\nkts_rounds_total %llu\n",
+	    (unsigned long long)s->rounds);
+	r |= put(wr, "# TYPE kts_round_requests gauge\n"
+	    "kts_round_requests %llu\nkts_round_requests_max %llu\n",
+	    (unsigned long long)s->last_round_requests,
+	    (unsigned long long)s->round_requests_max);
+	r |= put(wr, "# TYPE kts_round_latency_ms gauge\n"
+	    "kts_round_latency_ms %.3f\n", s->last_round_ms);
+	r |= put(wr, "# TYPE kts_calendar_head_seconds gauge\n"
+	    "kts_calendar_head_seconds %llu\n", (unsigned long long)head);
+	r |= put(wr, "# TYPE kts_publications_total counter\n"
+	    "kts_publications_total %llu\n"
+	    "# TYPE kts_last_publication_seconds gauge\n"
+	    "kts_last_publication_seconds %llu\n",
+	    (unsigned long long)s->publications,
+	    (unsigned long long)s->last_publication);
+	r |= put(wr, "# TYPE kts_connections_total counter\n"
+	    "kts_connections_total %llu\nkts_connections_open %llu\n"
+	    "kts_rejected_total %llu\n",
+	    (unsigned long long)ss.conns_total,
+	    (unsigned long long)ss.conns_open,
+	    (unsigned long long)ss.rejected);
+	return r != 0 ? KTS_ENOMEM : 0;
+}
+
+int
+cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
+    const char **ctype)
+{
+	struct cal *cal = arg;
+	struct kts_wr wr;
+	uint64_t head = 0;
+
+	kts_wr_init(&wr, 1u << 20);
+	*body = NULL;
+	*len = 0;
+	if (strcmp(path, "/metrics") == 0) {
+		*ctype = "text/plain; version=0.0.4";
+		if (metrics(cal, &wr) != 0)
+			goto fail;
+	} else if (strcmp(path, "/healthz") == 0) {
+		*ctype = "text/plain";
+		if (kts_cal_head(cal->store, &head) != 0 ||
+		    put(&wr, "ok head=%llu\n", (unsigned long long)head) != 0)
+			goto fail;
+	} else if (strcmp(path, "/publications.bin") == 0 ||
+	    strcmp(path, "/ksi-publications.bin") == 0) {
+		*ctype = "application/ksi-publications";
+		if (cal->pubfile == NULL ||
+		    kts_wr_put(&wr, cal->pubfile, cal->pubfile_len) != 0)
+			goto fail;
+	} else {
+		kts_wr_free(&wr);
+		return 404;
+	}
+	if (kts_wr_take(&wr, body, len) != 0)
+		goto fail;
+	return 200;
+fail:
+	kts_wr_free(&wr);
+	*ctype = "text/plain";
+	return 500;
+}

@@ -1,0 +1,33 @@
+/*
+ * conf.h - configuration files: "key = value" lines, '#' comments, blank
+ * lines ignored (DESIGN.md: defaults, then the file, then the command
+ * line; unknown keys are errors, reported by the caller's handler).
+ */
+#ifndef KTS_CONF_H
+#define KTS_CONF_H
+
+#include <stddef.h>
+
+/*
+ * Called per setting; returns 0, or non-zero with why filled to stop the
+ * parse (e.g. "unknown key").  key and value are trimmed and only valid
+ * during the call.
+ */
+typedef int (*kts_conf_fn)(void *arg, const char *key, const char *value,
+    char *why, size_t whylen);
+
+/*
+ * kts_conf_load - read path and call fn per setting.  Returns 0, KTS_EIO
+ * (cannot read: why says so) or KTS_EFORMAT (a line is not "key = value",
+ * or fn refused it: why names the file, the line number and the reason).
+ */
+int kts_conf_load(const char *path, kts_conf_fn fn, void *arg, char *why,
+    size_t whylen);
+
+/*
+ * kts_conf_bool - "yes/no/true/false/on/off/1/0" into *out.
+ * Returns 0 or KTS_EFORMAT.
+ */
+int kts_conf_bool(const char *value, int *out);
+
+#endif
