@@ -154,18 +154,21 @@ reply_conf(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 		goto out;
 	if (p->tag == KTS_TAG_AGGR_REQ) {
 		/* Spec 7.6: max level, algorithm, period (ms), max requests. */
-		if ((r = kts_wr_tlv_u64(&wr, 0x01, 0, cal->conf->max_level)) ||
-		    (r = kts_wr_tlv_u64(&wr, 0x02, 0, cal->conf->alg)) ||
-		    (r = kts_wr_tlv_u64(&wr, 0x03, 0, 1000)) ||
-		    (r = kts_wr_tlv_u64(&wr, 0x04, 0, cal->conf->max_requests)))
+		if ((r = kts_wr_tlv_u64(&wr, 0x01, 0,
+		    cal->conf->max_level)) != 0 ||
+		    (r = kts_wr_tlv_u64(&wr, 0x02, 0, cal->conf->alg)) != 0 ||
+		    (r = kts_wr_tlv_u64(&wr, 0x03, 0, 1000)) != 0 ||
+		    (r = kts_wr_tlv_u64(&wr, 0x04, 0,
+		    cal->conf->max_requests)) != 0)
 			goto out;
 	} else {
 		/* Spec 7.8: max requests, first and last second served. */
 		kts_cal_head(cal->store, &head);
-		if ((r = kts_wr_tlv_u64(&wr, 0x04, 0, cal->conf->max_requests)) ||
+		if ((r = kts_wr_tlv_u64(&wr, 0x04, 0,
+		    cal->conf->max_requests)) != 0 ||
 		    (r = kts_wr_tlv_u64(&wr, 0x11, 0,
-		    kts_cal_start(cal->store))) ||
-		    (r = kts_wr_tlv_u64(&wr, 0x12, 0, head)))
+		    kts_cal_start(cal->store))) != 0 ||
+		    (r = kts_wr_tlv_u64(&wr, 0x12, 0, head)) != 0)
 			goto out;
 	}
 	r = kts_wr_tlv_end(&wr, cm);
