@@ -42,6 +42,7 @@ struct cal_conf {
 	uint64_t max_requests;	/* requests per round, all clients */
 	uint8_t alg;		/* calendar and aggregation algorithm */
 	int log_level;		/* KTS_LOG_* */
+	int bridge_gap;		/* fill gaps longer than KTS_MAX_CAL_BATCH */
 };
 
 /* One aggregation request waiting for the end of its second. */
@@ -88,6 +89,7 @@ struct cal {
 	uint8_t *pubfile;		/* the current publications file */
 	size_t pubfile_len;
 	uint64_t next_pub;		/* next publication time */
+	uint64_t gap_warned;		/* when the last clock-gap error was logged */
 	struct cal_stats st;
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "conf.h"
 #include "err.h"
 #include "hash.h"
 #include "log.h"
@@ -141,6 +142,8 @@ cal_conf_set(struct cal_conf *c, const char *key, const char *v, char *why,
 		r = kts_hash_by_name(v, &c->alg);
 	else if (strcmp(key, "log_level") == 0)
 		r = set_level(&c->log_level, v);
+	else if (strcmp(key, "bridge_gap") == 0)
+		r = kts_conf_bool(v, &c->bridge_gap);
 	else {
 		snprintf(why, whylen, "unknown setting \"%.64s\"", key);
 		return KTS_EINVAL;

@@ -444,6 +444,44 @@ out:
 	return r;
 }
 
+/*
+ * Make second sec appendable: a gap longer than one batch may take
+ * (KTS_MAX_CAL_BATCH) is filled in steps, but only when the operator said
+ * the clock is right (bridge_gap); a clock far ahead is more likely wrong,
+ * and a head pushed ahead can never be taken back.  Returns 0 or an error.
+ */
+static int
+bridge_gap(struct cal *cal, uint64_t sec)
+{
+	struct kts_imprint filler;
+	uint64_t head = 0;
+	int r;
+
+	if (kts_cal_head(cal->store, &head) != 0 ||
+	    sec - head <= KTS_MAX_CAL_BATCH)
+		return 0;
+	if (!cal->conf->bridge_gap) {
+		if (sec >= cal->gap_warned + 60) {
+			kts_log(KTS_LOG_ERR, "the clock is %llu s ahead of the "
+			    "calendar's last second %llu; not writing.  If the "
+			    "clock is right, restart with --set bridge_gap=yes",
+			    (unsigned long long)(sec - head),
+			    (unsigned long long)head);
+			cal->gap_warned = sec;
+		}
+		return KTS_EINVAL;
+	}
+	kts_imprint_zero(cal->conf->alg, &filler);
+	while (sec - head > KTS_MAX_CAL_BATCH) {
+		head += KTS_MAX_CAL_BATCH;
+		if ((r = kts_cal_append(cal->store, head, &filler)) != 0)
+			return r;
+	}
+	kts_log(KTS_LOG_WARN, "filled a gap up to second %llu",
+	    (unsigned long long)head);
+	return 0;
+}
+
 static void
 close_round(struct cal *cal, uint64_t sec)
 {
@@ -467,7 +505,8 @@ close_round(struct cal *cal, uint64_t sec)
 	if (t != NULL)
 		leaf = *kts_tree_root(t, &(unsigned){ 0 });
 	/* DESIGN.md: the second is durable before anyone is answered. */
-	if ((r = kts_cal_append(cal->store, sec, &leaf)) != 0) {
+	if ((r = bridge_gap(cal, sec)) != 0 ||
+	    (r = kts_cal_append(cal->store, sec, &leaf)) != 0) {
 		kts_err_r(r, "cannot store second %llu", (unsigned long long)sec);
 		fail_round(cal, KTS_ST_DB_CORRUPT, "calendar write failed");
 		goto out;

@@ -13,16 +13,16 @@
  *   "meta"             version (1), algorithm id, STORED_LEVEL, be64(start)
  *
  * Why so: a block root is keyed by the second that completes it, so each
- * append only adds keys above every "T" key already there.  LevelDB then
- * appends to the end of its key space (compactions are mostly file moves)
- * and neighbouring keys share 9 of their 10 bytes.  "head" and "meta" sort
- * after every "T" key, so rewriting the head at each append touches only
- * the newest table.  Blocks below STORED_LEVEL (at most 8 leaves, or 16
- * for a check of a level-4 root) are recomputed from the leaves: storing
- * every level would double the bytes per second, while levels 4 and up
- * add one record per 8 seconds.  Blocks wholly before start hold only
- * filler leaves; their roots Z_j = node(Z_(j-1), Z_(j-1)), Z_0 = the zero
- * imprint, are computed once at open and never stored.
+ * append only adds keys above every "T" key already there: LevelDB's
+ * tables hold disjoint runs of seconds, and neighbouring keys share 9 of
+ * their 10 bytes.  "head" and "meta" sort after every "T" key, so
+ * rewriting the head at each append touches only the newest table.
+ * Blocks below STORED_LEVEL (at most 8 leaves, or 16 for a check of a
+ * level-4 root) are recomputed from the leaves: storing every level would
+ * almost double the bytes per second, while levels 4 and up add one record
+ * per 8 seconds (docs/performance.md).  Blocks wholly before start hold
+ * only filler leaves; their roots Z_j = node(Z_(j-1), Z_(j-1)), Z_0 = the
+ * zero imprint, are computed once at open and never stored.
  *
  * Invariants: a leaf is written once; one append is one synced WriteBatch
  * holding its leaves (gap fillers first), every block root they complete

@@ -118,7 +118,7 @@ static int
 usage(void)
 {
 	fputs("usage: kts-calgen DIR SECONDS [--start T] [--seed S] "
-	    "[--batch N] [-q]\n", stderr);
+	    "[--batch N] [--no-compact] [-q]\n", stderr);
 	return 3;
 }
 
