@@ -90,6 +90,8 @@ struct cal {
 	size_t pubfile_len;
 	uint64_t next_pub;		/* next publication time */
 	uint64_t gap_warned;		/* when the last clock-gap error was logged */
+	uint64_t gap_blocked;		/* seconds the clock is ahead, if it
+					 * stops writing (0: writing) */
 	struct cal_stats st;
 };
 

@@ -190,10 +190,13 @@ ext_range(struct cal *cal, const struct kts_ext_req *e, uint64_t *a,
 		return KTS_ST_INVALID_PAYLOAD;
 	*a = e->aggr_time;
 	*p = e->has_pub_time ? e->pub_time : *head;
-	if (*p > now)
+	/* A stored second is not in the future, even while the clock is
+	 * stepped back and the calendar waits for it. */
+	if (*p > now && *p > *head)
 		return KTS_ST_0107;
+	/* No P means the head: then A after it is too new, not A > P. */
 	if (*a > *p)
-		return KTS_ST_0104;
+		return e->has_pub_time ? KTS_ST_0104 : KTS_ST_0106;
 	if (*a < kts_cal_start(cal->store))
 		return KTS_ST_0105;
 	if (*a > *head || *p > *head)
@@ -457,10 +460,12 @@ bridge_gap(struct cal *cal, uint64_t sec)
 	uint64_t head = 0;
 	int r;
 
+	cal->gap_blocked = 0;
 	if (kts_cal_head(cal->store, &head) != 0 ||
 	    sec - head <= KTS_MAX_CAL_BATCH)
 		return 0;
 	if (!cal->conf->bridge_gap) {
+		cal->gap_blocked = sec - head;
 		if (sec >= cal->gap_warned + 60) {
 			kts_log(KTS_LOG_ERR, "the clock is %llu s ahead of the "
 			    "calendar's last second %llu; not writing.  If the "
@@ -505,8 +510,12 @@ close_round(struct cal *cal, uint64_t sec)
 	if (t != NULL)
 		leaf = *kts_tree_root(t, &(unsigned){ 0 });
 	/* DESIGN.md: the second is durable before anyone is answered. */
-	if ((r = bridge_gap(cal, sec)) != 0 ||
-	    (r = kts_cal_append(cal->store, sec, &leaf)) != 0) {
+	if ((r = bridge_gap(cal, sec)) != 0) {
+		fail_round(cal, KTS_ST_INTERNAL, "the calendar is not writing: "
+		    "its clock is far ahead of its last second");
+		goto out;
+	}
+	if ((r = kts_cal_append(cal->store, sec, &leaf)) != 0) {
 		kts_err_r(r, "cannot store second %llu", (unsigned long long)sec);
 		fail_round(cal, KTS_ST_DB_CORRUPT, "calendar write failed");
 		goto out;

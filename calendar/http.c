@@ -94,6 +94,7 @@ cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
 	struct cal *cal = arg;
 	struct kts_wr wr;
 	uint64_t head = 0;
+	int r;
 
 	kts_wr_init(&wr, 1u << 20);
 	*body = NULL;
@@ -104,8 +105,21 @@ cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
 			goto fail;
 	} else if (strcmp(path, "/healthz") == 0) {
 		*ctype = "text/plain";
-		if (kts_cal_head(cal->store, &head) != 0 ||
-		    put(&wr, "ok head=%llu\n", (unsigned long long)head) != 0)
+		if (cal->gap_blocked != 0) {
+			/* Not writing: say why, with a status a probe sees. */
+			if (put(&wr, "not writing: the clock is %llu s ahead of "
+			    "the calendar (see bridge_gap)\n",
+			    (unsigned long long)cal->gap_blocked) != 0 ||
+			    kts_wr_take(&wr, body, len) != 0)
+				goto fail;
+			return 503;
+		}
+		/* A new calendar has no second yet: starting, still healthy. */
+		if (kts_cal_head(cal->store, &head) != 0)
+			r = put(&wr, "ok head=none (starting)\n");
+		else
+			r = put(&wr, "ok head=%llu\n", (unsigned long long)head);
+		if (r != 0)
 			goto fail;
 	} else if (strcmp(path, "/publications.bin") == 0 ||
 	    strcmp(path, "/ksi-publications.bin") == 0) {

@@ -11,3 +11,14 @@ EXTRA_DIST += calendar/kts-calendar.conf.example docs/calendar.md
 # End-to-end test on 127.0.0.1 (needs kts and kts-calendar built).
 TESTS += tests/integration/calendar.sh
 EXTRA_DIST += tests/integration/calendar.sh
+
+# Faults, clock jumps, kill -9 under load, the calendar-based policy
+# (needs kts, kts-calendar and the test client tests/kts-pdu).
+check_PROGRAMS += tests/kts-pdu
+tests_kts_pdu_SOURCES = tests/integration/kts_pdu.c
+tests_kts_pdu_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
+tests_kts_pdu_LDFLAGS = $(AM_LDFLAGS) -pthread
+tests_kts_pdu_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) \
+	$(LEVELDB_LIBS)
+TESTS += tests/integration/calendar_faults.sh
+EXTRA_DIST += tests/integration/calendar_faults.sh
