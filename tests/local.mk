@@ -14,14 +14,15 @@ check_PROGRAMS += $(KTS_CHECK_CORE)
 TESTS += $(KTS_CHECK_CORE)
 endif
 
-tests_unit_check_tlv_SOURCES = tests/unit/check_tlv.c $(KTS_TEST_SOURCES)
+tests_unit_check_tlv_SOURCES = tests/unit/check_tlv.c $(KTS_TEST_SOURCES) \
+	tests/unit/failalloc.c tests/unit/failalloc.h
 tests_unit_check_tlv_CFLAGS = $(KTS_CHECK_CFLAGS)
 tests_unit_check_tlv_LDADD = $(KTS_CHECK_LDADD)
-# The fail-allocation-#N loop: this binary wraps malloc and realloc (the
-# wrappers are in check_tlv.c; lib/ is linked statically, so its calls
-# go through them).
+# The fail-allocation-#N loop: this binary wraps the allocator (the
+# wrappers are in tests/unit/failalloc.c; lib/ is linked statically, so
+# its calls go through them).
 tests_unit_check_tlv_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=malloc -Wl,--wrap=realloc
+	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 tests_unit_check_hash_SOURCES = tests/unit/check_hash.c $(KTS_TEST_SOURCES)
 tests_unit_check_hash_CFLAGS = $(KTS_CHECK_CFLAGS)

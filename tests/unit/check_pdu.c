@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failalloc.h"
 #include "limits.h"
 #include "pdu.h"
 #include "sig.h"
@@ -28,47 +29,6 @@
 #include "kts_test.h"
 
 /* ---- fault-injecting allocator (linked with --wrap) ---------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t a, size_t b);
-void *__wrap_realloc(void *p, size_t n);
-
-static long fail_at;	/* fail the fail_at-th allocation; 0 = never */
-static long nalloc;	/* allocations counted since fail_at was set */
-
-static int
-alloc_fails(void)
-{
-	return fail_at != 0 && ++nalloc == fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t a, size_t b)
-{
-	return alloc_fails() ? NULL : __real_calloc(a, b);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
-
-static void
-fail_alloc(long n)
-{
-	nalloc = 0;
-	fail_at = n;
-}
 
 /* ---- helpers ------------------------------------------------------------- */
 

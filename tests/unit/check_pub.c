@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include <check.h>
+
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "failalloc.h"
 #include "hash.h"
 #include "limits.h"
 #include "pub.h"
@@ -1383,40 +1385,6 @@ END_TEST
 
 /* ---- fail-allocation-#N (STYLE 15), linked with --wrap=... ---------- */
 
-void *__real_malloc(size_t n);
-void *__wrap_malloc(size_t n);
-void *__real_calloc(size_t k, size_t n);
-void *__wrap_calloc(size_t k, size_t n);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-
-static long fail_at;	/* fail the fail_at-th allocation; 0 = never */
-static long nalloc;	/* allocations counted since fail_at was set */
-
-static int
-alloc_fails(void)
-{
-	return fail_at != 0 && ++nalloc == fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t k, size_t n)
-{
-	return alloc_fails() ? NULL : __real_calloc(k, n);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
-
 /*
  * Fail each of the parser's own allocations in turn (OpenSSL's are not
  * wrapped): every failure is KTS_ENOMEM with nothing returned, and ASan's
@@ -1432,10 +1400,9 @@ START_TEST(test_alloc_failures)
 
 	buf = vec_read(trunc_files[_i], &len);
 	for (n = 1; n < 100000; n++) {
-		nalloc = 0;
-		fail_at = n;
+		fail_alloc(n);
 		r = kts_pubfile_parse(buf, len, &pf, NULL);
-		fail_at = 0;
+		fail_alloc(0);
 		if (r == 0)
 			break;
 		if (r != KTS_ENOMEM || pf != NULL)

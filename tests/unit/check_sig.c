@@ -8,43 +8,10 @@
 #include <string.h>
 
 #include "chain.h"
+#include "failalloc.h"
 #include "sig.h"
 #include "verify.h"
 #include "vec.h"
-
-/* Test-only allocator: fail the Nth allocation (see the link flags). */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t a, size_t b);
-void *__wrap_realloc(void *p, size_t n);
-static long alloc_fail_at = -1;	/* -1: never fail */
-static long alloc_count;
-
-static int
-alloc_should_fail(void)
-{
-	return alloc_fail_at >= 0 && alloc_count++ == alloc_fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return alloc_should_fail() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t a, size_t b)
-{
-	return alloc_should_fail() ? NULL : __real_calloc(a, b);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return alloc_should_fail() ? NULL : __real_realloc(p, n);
-}
 
 #define TLV "ksi/tlv/"
 
@@ -464,10 +431,9 @@ START_TEST(test_alloc_failures)
 
 	vec_read(TLV "signature-with-rfc3161-record-ok.ksig", &buf, &len);
 	for (n = 0; n < 10000; n++) {
-		alloc_count = 0;
-		alloc_fail_at = n;
+		fail_alloc(n + 1);
 		r = kts_sig_parse(buf, len, &sig, NULL);
-		alloc_fail_at = -1;
+		fail_alloc(0);
 		if (r == 0) {
 			kts_sig_free(sig);
 			break;

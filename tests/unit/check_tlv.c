@@ -22,42 +22,8 @@
 
 #include "limits.h"
 #include "tlv.h"
+#include "failalloc.h"
 #include "kts_test.h"
-
-/* ---- fault-injecting allocator (linked with --wrap=realloc,malloc) ---- */
-
-void *__real_realloc(void *p, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void *__real_malloc(size_t n);
-void *__wrap_malloc(size_t n);
-
-static long fail_at;	/* fail the fail_at-th allocation; 0 = never */
-static long nalloc;	/* allocations counted since fail_at was set */
-
-static int
-alloc_fails(void)
-{
-	return fail_at != 0 && ++nalloc == fail_at;
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return alloc_fails() ? NULL : __real_realloc(p, n);
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return alloc_fails() ? NULL : __real_malloc(n);
-}
-
-static void
-fail_alloc(long n)
-{
-	nalloc = 0;
-	fail_at = n;
-}
 
 /* ---- a generic decoder for the spec 1.6 test types ---- */
 

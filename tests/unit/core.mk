@@ -1,7 +1,8 @@
 # tests/unit/core.mk: signature, chain and verification unit tests.
 check_PROGRAMS += tests/unit/check_sig
 TESTS += tests/unit/check_sig
-tests_unit_check_sig_SOURCES = tests/unit/check_sig.c tests/unit/vec.h
+tests_unit_check_sig_SOURCES = tests/unit/check_sig.c tests/unit/vec.h \
+	tests/unit/failalloc.c tests/unit/failalloc.h
 tests_unit_check_sig_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 # The allocator wrap lets the test fail the Nth allocation (STYLE.md 15).
 tests_unit_check_sig_LDFLAGS = $(AM_LDFLAGS) \

@@ -5,10 +5,11 @@ if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_pdu
 TESTS += tests/unit/check_pdu
 endif
-tests_unit_check_pdu_SOURCES = tests/unit/check_pdu.c $(KTS_TEST_SOURCES)
+tests_unit_check_pdu_SOURCES = tests/unit/check_pdu.c $(KTS_TEST_SOURCES) \
+	tests/unit/failalloc.c tests/unit/failalloc.h
 tests_unit_check_pdu_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_pdu_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
-# The fail-allocation-#N loop wraps the allocator (check_pdu.c has the
-# wrappers; lib/ is linked statically, so its calls go through them).
+# The fail-allocation-#N loop wraps the allocator (tests/unit/failalloc.c
+# has the wrappers; lib/ is linked statically, so its calls go through them).
 tests_unit_check_pdu_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc \
 	-Wl,--wrap=calloc -Wl,--wrap=realloc
