@@ -1,7 +1,11 @@
 /*
- * kts_bench.c - kts-bench, a developer benchmark of the verifier.
+ * kts_bench.c - kts-bench, a developer benchmark of the verifier, and the
+ * entry to "kts-bench extend", the extender load generator
+ * (kts_bench_net.c).
  *
  * usage: kts-bench verify|parse [--seconds S] [-q] SIG...
+ *        kts-bench extend --url URL --user U --key K [--connections N]
+ *            [--depth D] [--seconds S] [--tcp] [-q]
  *
  * Loads the signatures into memory, then on one thread parses and (for
  * "verify") runs the internal policy over them round-robin for S seconds
@@ -18,6 +22,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "kts_bench.h"
 #include "limits.h"
 #include "sig.h"
 #include "util.h"
@@ -145,8 +150,10 @@ run(const struct bench *b)
 static int
 usage(void)
 {
-	fputs("usage: kts-bench verify|parse [--seconds S] [-q] SIG...\n",
-	    stderr);
+	fputs("usage: kts-bench verify|parse [--seconds S] [-q] SIG...\n"
+	    "       kts-bench extend --url URL --user U --key K "
+	    "[--connections N]\n"
+	    "           [--depth D] [--seconds S] [--tcp] [-q]\n", stderr);
 	return 3;
 }
 
@@ -171,6 +178,8 @@ main(int argc, char **argv)
 	int rc = 1;
 	int i;
 
+	if (argc >= 2 && strcmp(argv[1], "extend") == 0)
+		return kts_bench_extend(argc - 2, argv + 2);
 	if (argc < 3)
 		return usage();
 	if (strcmp(argv[1], "verify") == 0)

@@ -1,8 +1,9 @@
 # tools/: developer and operator programs (not installed).
 noinst_PROGRAMS += tools/kts-bench
-tools_kts_bench_SOURCES = tools/kts_bench.c
-tools_kts_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-tools_kts_bench_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+tools_kts_bench_SOURCES = tools/kts_bench.c tools/kts_bench.h \
+	tools/kts_bench_net.c
+tools_kts_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
+tools_kts_bench_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS)
 
 # Operator scripts: keys for a deployment, a whole local stack.
 dist_noinst_SCRIPTS = tools/kts-pki tools/kts-stack
