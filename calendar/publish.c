@@ -363,6 +363,23 @@ cal_pub_maybe(struct cal *cal, uint64_t head)
 	uint64_t last;
 	int r;
 
+	/*
+	 * After downtime many publication times may have passed: publish
+	 * only the latest of them.  Publishing each would rewrite the whole
+	 * file per missed time (a million times for a year at 30 s) while no
+	 * request is served; a publication is a choice of second, and a
+	 * later one covers every signature an earlier one would have.
+	 */
+	if (cal->next_pub <= head && head - cal->next_pub >= cal->conf->pub_every) {
+		uint64_t latest = head - (head - cal->conf->pub_offset) %
+		    cal->conf->pub_every;
+
+		kts_log(KTS_LOG_NOTICE, "skipping %llu missed publication "
+		    "times; publishing %llu",
+		    (unsigned long long)((latest - cal->next_pub) /
+		    cal->conf->pub_every), (unsigned long long)latest);
+		cal->next_pub = latest;
+	}
 	while (cal->next_pub <= head) {
 		uint64_t p = cal->next_pub;
 
