@@ -57,6 +57,15 @@ get_str_nonempty(const struct kts_tlv *t, struct kts_pctx *pc,
 	return 0;
 }
 
+/* Keep a RAW value as a view (spec 1.4: no checks on RAW). */
+static int
+set_raw(const uint8_t **p, size_t *len, const struct kts_tlv *t)
+{
+	*p = t->val;
+	*len = t->len;
+	return 0;
+}
+
 static int
 add_str(const struct kts_tlv *t, struct kts_pctx *pc, const char ***v,
     size_t *n)
@@ -246,9 +255,7 @@ sd_value(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	struct kts_sigdata *sd = ctx;
 
-	sd->value = t->val;
-	sd->value_len = t->len;
-	return 0;
+	return set_raw(&sd->value, &sd->value_len, t);
 }
 
 static int
@@ -256,9 +263,7 @@ sd_cert_id(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	struct kts_sigdata *sd = ctx;
 
-	sd->cert_id = t->val;
-	sd->cert_id_len = t->len;
-	return 0;
+	return set_raw(&sd->cert_id, &sd->cert_id_len, t);
 }
 
 static int
@@ -422,17 +427,13 @@ rfc_input(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 rfc_tst_pre(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	RFC(c)->tst_prefix = t->val;
-	RFC(c)->tst_prefix_len = t->len;
-	return 0;
+	return set_raw(&RFC(c)->tst_prefix, &RFC(c)->tst_prefix_len, t);
 }
 
 static int
 rfc_tst_suf(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	RFC(c)->tst_suffix = t->val;
-	RFC(c)->tst_suffix_len = t->len;
-	return 0;
+	return set_raw(&RFC(c)->tst_suffix, &RFC(c)->tst_suffix_len, t);
 }
 
 static int
@@ -444,17 +445,13 @@ rfc_tst_alg(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 rfc_sa_pre(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	RFC(c)->sa_prefix = t->val;
-	RFC(c)->sa_prefix_len = t->len;
-	return 0;
+	return set_raw(&RFC(c)->sa_prefix, &RFC(c)->sa_prefix_len, t);
 }
 
 static int
 rfc_sa_suf(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	RFC(c)->sa_suffix = t->val;
-	RFC(c)->sa_suffix_len = t->len;
-	return 0;
+	return set_raw(&RFC(c)->sa_suffix, &RFC(c)->sa_suffix_len, t);
 }
 
 static int
@@ -696,9 +693,7 @@ ac_data(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	struct kts_aggr_chain *c = ((struct ac_ctx *)ctx)->c;
 
-	c->input_data = t->val;
-	c->input_data_len = t->len;
-	return 0;
+	return set_raw(&c->input_data, &c->input_data_len, t);
 }
 
 static int
