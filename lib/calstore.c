@@ -82,10 +82,46 @@
 #define CACHE_LEVEL 16
 #define CACHE_SLOTS 4096u
 
+/*
+ * The middle cache: roots of levels MID_LEVEL .. CACHE_LEVEL - 1 (256
+ * seconds to 9 hours), filled on misses only (a chain's own reads),
+ * direct-mapped like the root cache.  A calendar has about 2^(1 - 8) =
+ * 1/128 of them per second: 65536 slots of 80 bytes (5 MB, allocated at
+ * open) hold about three months of them, and the upper levels (10 and
+ * up) of a year.  Without it every chain makes about 8 more LevelDB Gets.
+ * As in the root cache, a slot is filled only from a stored record, and
+ * records exist only for complete blocks, so no slot holds a root that
+ * could still change.
+ */
+#define MID_LEVEL 8
+#define MID_BITS 16
+#define MID_SLOTS (1u << MID_BITS)
+
+/*
+ * Leaves are read for blocks below STORED_LEVEL one group of 2^GROUP_LEVEL
+ * aligned seconds at a time, by one seek of an iterator that one public
+ * read creates at most once (struct rctx).
+ */
+#define GROUP_LEVEL STORED_LEVEL
+#define GROUP_LEAVES (1u << GROUP_LEVEL)
+
+/*
+ * The roots of the blocks that end at the last P asked for: the perfect
+ * blocks of P + 1 (one per set bit), which every chain to P and the root
+ * at P need.  Requests to the same P (the head, a publication) then read
+ * none of them again.  Keyed by P + 1 alone, as the block of level j in
+ * a range ending at P is always ((P + 1) >> j) - 1 (shape_root()).
+ */
+struct pmemo {
+	uint64_t end;			/* P + 1, 0: empty */
+	uint64_t have;			/* bit j: root[j] is known */
+	struct kts_imprint root[LEVELS];
+};
+
 /* One cached block root. */
 struct slot {
 	uint64_t k;			/* block index in its level */
-	uint8_t level;			/* 0: empty (cached levels are >= 16) */
+	uint8_t level;			/* 0: empty (cached levels are >= 8) */
 	struct kts_imprint im;		/* the root */
 };
 
@@ -101,6 +137,8 @@ struct kts_cal {
 	struct kts_imprint zero[LEVELS];	/* Z_j: root of 2^j fillers */
 	struct kts_imprint front[LEVELS];	/* frontier, for bits of count */
 	struct slot *cache;		/* CACHE_SLOTS upper roots (owned) */
+	struct slot *mid;		/* MID_SLOTS middle roots (owned) */
+	struct pmemo *pm;		/* roots at the last P (owned) */
 };
 
 /* One read operation: the store and where damage is described. */
@@ -108,7 +146,23 @@ struct rctx {
 	const struct kts_cal *cal;
 	char *why;		/* first damage or LevelDB message, may be NULL */
 	size_t whylen;
+	/* Leaves for blocks below STORED_LEVEL, filled on demand: */
+	uint64_t end;		/* read no leaf >= end (0: count) */
+	leveldb_iterator_t *it;	/* created at the first group read */
+	uint64_t grp;		/* group index + 1 in g, 0: none */
+	size_t gn;		/* leaves of the group in g */
+	struct kts_imprint g[GROUP_LEAVES];
 };
+
+/* End a read operation: drop its iterator. */
+static void
+rctx_done(struct rctx *x)
+{
+	if (x->it != NULL)
+		leveldb_iter_destroy(x->it);
+	x->it = NULL;
+	x->grp = 0;
+}
 
 /* ---- keys and messages ---------------------------------------------- */
 
@@ -284,6 +338,11 @@ leaf_get(struct rctx *x, uint64_t t, struct kts_imprint *out)
 		*out = x->cal->zero[0];
 		return 0;
 	}
+	if (x->grp == (t >> GROUP_LEVEL) + 1 &&
+	    (t & (GROUP_LEAVES - 1)) < x->gn) {
+		*out = x->g[t & (GROUP_LEAVES - 1)];
+		return 0;
+	}
 	if ((r = rec_get(x, t, 0, out, &found)) != 0)
 		return r;
 	return found ? 0 : damage(x, t, "the leaf is missing");
@@ -330,26 +389,49 @@ iter_leaf(struct rctx *x, leveldb_iterator_t *it, uint64_t t,
 	return 0;
 }
 
-/* Leaves lo .. lo + n - 1 (all < count) into v, by one seek. */
+/*
+ * Leaves lo .. lo + n - 1 (all < count, within one group) into v, from
+ * the group's leaves up to x->end (or count) read by one seek.  Every
+ * leaf of the group up to that end lies in a block some read of this
+ * operation needs (a chain's siblings below A's level-4 block, the blocks
+ * of P + 1), so the group read adds no reads that could fail.
+ */
 static int
 leaves_get(struct rctx *x, uint64_t lo, size_t n, struct kts_imprint *v)
 {
-	leveldb_iterator_t *it;
+	uint64_t g = lo >> GROUP_LEVEL;
+	uint64_t glo = g << GROUP_LEVEL;
+	uint64_t end = x->end != 0 && x->end < x->cal->count ? x->end :
+	    x->cal->count;
 	uint8_t key[KEY_LEN];
+	size_t want = end - glo < GROUP_LEAVES ? (size_t)(end - glo) :
+	    GROUP_LEAVES;
 	size_t i = 0;
 	int r = 0;
 
-	for (; i < n && lo + i < x->cal->start; i++)
-		v[i] = x->cal->zero[0];
-	if (i == n)
-		return 0;
-	it = leveldb_create_iterator(x->cal->db, x->cal->ropt);
-	rec_key(key, lo + i, 0);
-	leveldb_iter_seek(it, (const char *)key, sizeof(key));
-	for (; i < n && r == 0; i++)
-		r = iter_leaf(x, it, lo + i, &v[i]);
-	leveldb_iter_destroy(it);
-	return r;
+	if (x->grp != g + 1 || x->gn < lo - glo + n) {
+		if (lo - glo + n > want)
+			want = (size_t)(lo - glo + n);	/* not expected */
+		x->grp = 0;
+		for (; i < want && glo + i < x->cal->start; i++)
+			x->g[i] = x->cal->zero[0];
+		if (i < want) {
+			if (x->it == NULL)
+				x->it = leveldb_create_iterator(x->cal->db,
+				    x->cal->ropt);
+			rec_key(key, glo + i, 0);
+			leveldb_iter_seek(x->it, (const char *)key,
+			    sizeof(key));
+		}
+		for (; i < want && r == 0; i++)
+			r = iter_leaf(x, x->it, glo + i, &x->g[i]);
+		if (r != 0)
+			return r;
+		x->grp = g + 1;
+		x->gn = want;
+	}
+	memcpy(v, &x->g[lo - glo], n * sizeof(*v));
+	return 0;
 }
 
 /* The cache slot of block k of level j. */
@@ -361,7 +443,16 @@ slot_of(const struct kts_cal *cal, unsigned j, uint64_t k)
 	return &cal->cache[h >> 52 & (CACHE_SLOTS - 1)];
 }
 
-/* A stored block root, through the cache from CACHE_LEVEL up. */
+/* The middle cache slot of block k of level j. */
+static struct slot *
+mid_of(const struct kts_cal *cal, unsigned j, uint64_t k)
+{
+	uint64_t h = (k ^ (uint64_t)j << 56) * 0x9e3779b97f4a7c15ull;
+
+	return &cal->mid[h >> (64 - MID_BITS)];
+}
+
+/* A stored block root, through the caches from MID_LEVEL up. */
 static int
 stored_get(struct rctx *x, unsigned j, uint64_t k, struct kts_imprint *out)
 {
@@ -371,8 +462,11 @@ stored_get(struct rctx *x, unsigned j, uint64_t k, struct kts_imprint *out)
 	int found;
 	int r;
 
-	if (j >= CACHE_LEVEL) {
+	if (j >= CACHE_LEVEL)
 		s = slot_of(x->cal, j, k);
+	else if (j >= MID_LEVEL)
+		s = mid_of(x->cal, j, k);
+	if (s != NULL) {
 		if (s->level == j && s->k == k) {
 			*out = s->im;
 			return 0;
@@ -425,16 +519,36 @@ static int
 shape_root(struct rctx *x, uint64_t lo, uint64_t n, struct kts_imprint *out)
 {
 	struct kts_imprint b[LEVELS];
+	struct pmemo *pm = x->cal->pm;
+	uint64_t bit;
 	unsigned m = 0;
 	int j;
 	int r;
 
+	if (x->end == 0 || lo + n != x->end)
+		pm = NULL;	/* not a range that ends at P */
+	else if (pm->end != lo + n) {
+		pm->end = lo + n;
+		pm->have = 0;
+	}
 	for (j = LEVELS - 1; j >= 0; j--) {
 		if (!(n >> j & 1))
 			continue;
-		if ((r = block_get(x, (unsigned)j, lo >> j, &b[m++])) != 0)
-			return r;
-		lo += (uint64_t)1 << j;
+		bit = (uint64_t)1 << j;
+		if (pm == NULL) {
+			if ((r = block_get(x, (unsigned)j, lo >> j,
+			    &b[m++])) != 0)
+				return r;
+		} else if (pm->have & bit) {
+			b[m++] = pm->root[j];
+		} else {
+			if ((r = block_get(x, (unsigned)j, lo >> j,
+			    &b[m])) != 0)
+				return r;
+			pm->root[j] = b[m++];
+			pm->have |= bit;
+		}
+		lo += bit;
 	}
 	for (; m > 1; m--) {
 		if ((r = node(&b[m - 2], &b[m - 1], &b[m - 2])) != 0)
@@ -761,7 +875,9 @@ cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 		return KTS_ENOTFOUND;
 	}
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL ||
-	    (tmp->cache = calloc(CACHE_SLOTS, sizeof(*tmp->cache))) == NULL) {
+	    (tmp->cache = calloc(CACHE_SLOTS, sizeof(*tmp->cache))) == NULL ||
+	    (tmp->mid = calloc(MID_SLOTS, sizeof(*tmp->mid))) == NULL ||
+	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL) {
 		r = KTS_ENOMEM;
 		goto out;
 	}
@@ -775,6 +891,7 @@ cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 	*out = tmp;
 	tmp = NULL;
 out:
+	rctx_done(x);
 	kts_cal_close(tmp);
 	return r;
 }
@@ -783,7 +900,7 @@ int
 kts_cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
     struct kts_cal **out, char *why, size_t whylen)
 {
-	struct rctx x = { NULL, why, whylen };
+	struct rctx x = { .cal = NULL, .why = why, .whylen = whylen };
 	int r;
 
 	if (why != NULL && whylen > 0)
@@ -806,6 +923,8 @@ kts_cal_close(struct kts_cal *cal)
 	if (cal->wopt != NULL)
 		leveldb_writeoptions_destroy(cal->wopt);
 	free(cal->cache);
+	free(cal->mid);
+	free(cal->pm);
 	free(cal);
 }
 
@@ -977,7 +1096,7 @@ int
 kts_cal_leaf(const struct kts_cal *cal, uint64_t t, struct kts_imprint *out)
 {
 	char why[256] = "";
-	struct rctx x = { cal, why, sizeof(why) };
+	struct rctx x = { .cal = cal, .why = why, .whylen = sizeof(why) };
 
 	if (t >= cal->count)
 		return KTS_ENOTFOUND;
@@ -988,15 +1107,19 @@ int
 kts_cal_root(const struct kts_cal *cal, uint64_t p, struct kts_imprint *out)
 {
 	char why[256] = "";
-	struct rctx x = { cal, why, sizeof(why) };
+	struct rctx x = { .cal = cal, .why = why, .whylen = sizeof(why) };
 	struct kts_imprint acc;
 	unsigned j;
 	int r = 0;
 
 	if (p >= cal->count)
 		return KTS_ENOTFOUND;
-	if (p + 1 < cal->count)
-		return read_err(&x, shape_root(&x, 0, p + 1, out));
+	if (p + 1 < cal->count) {
+		x.end = p + 1;
+		r = shape_root(&x, 0, p + 1, out);
+		rctx_done(&x);
+		return read_err(&x, r);
+	}
 	/* The root at the head: fold the frontier, smallest block first. */
 	for (j = 0; !(cal->count >> j & 1); j++)
 		;
@@ -1075,7 +1198,7 @@ kts_cal_chain(const struct kts_cal *cal, uint64_t a, uint64_t p,
     struct kts_wr *out)
 {
 	char why[256] = "";
-	struct rctx x = { cal, why, sizeof(why) };
+	struct rctx x = { .cal = cal, .why = why, .whylen = sizeof(why) };
 	struct link v[KTS_MAX_CAL_LINKS];
 	struct kts_imprint leaf;
 	size_t at = out->len;
@@ -1086,8 +1209,12 @@ kts_cal_chain(const struct kts_cal *cal, uint64_t a, uint64_t p,
 		return KTS_EINVAL;
 	if (p >= cal->count)
 		return KTS_ENOTFOUND;
-	if ((r = leaf_get(&x, a, &leaf)) != 0 ||
-	    (r = chain_links(&x, a, p, v, &n)) != 0)
+	x.end = p + 1;
+	r = chain_links(&x, a, p, v, &n);
+	if (r == 0)
+		r = leaf_get(&x, a, &leaf);	/* mostly from A's group */
+	rctx_done(&x);
+	if (r != 0)
 		return read_err(&x, r);
 	if ((r = chain_write(out, a, p, &leaf, v, n)) != 0)
 		out->len = at;	/* nothing half-written stays */
@@ -1240,7 +1367,7 @@ int
 kts_cal_check(const char *dir, void (*progress)(uint64_t done,
     uint64_t total, void *arg), void *arg, char *why, size_t whylen)
 {
-	struct rctx x = { NULL, why, whylen };
+	struct rctx x = { .cal = NULL, .why = why, .whylen = whylen };
 	struct walk w = { &x, NULL };
 	leveldb_readoptions_t *ropt = NULL;
 	struct kts_cal *cal = NULL;
