@@ -96,23 +96,15 @@ static const struct kts_tlv_rule hdr_rules[] = {
 };
 
 static int
-get_int(const struct kts_tlv *t, struct kts_pctx *pc, uint64_t *out)
-{
-	if (kts_tlv_u64(t, out) != 0)
-		return kts_pfail(pc, KTS_EFORMAT, t, "bad integer");
-	return 0;
-}
-
-static int
 er_req_id(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct kts_ext_resp *)ctx)->req_id);
+	return kts_tlv_get_u64(t, pc, &((struct kts_ext_resp *)ctx)->req_id);
 }
 
 static int
 er_status(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct kts_ext_resp *)ctx)->status);
+	return kts_tlv_get_u64(t, pc, &((struct kts_ext_resp *)ctx)->status);
 }
 
 static int
@@ -129,7 +121,7 @@ er_last(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_ext_resp *r = ctx;
 
 	r->has_cal_last = 1;
-	return get_int(t, pc, &r->cal_last);
+	return kts_tlv_get_u64(t, pc, &r->cal_last);
 }
 
 static int
@@ -344,7 +336,7 @@ rq_instance(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_req_pdu *q = ctx;
 
 	q->has_instance_id = 1;
-	return get_int(t, pc, &q->instance_id);
+	return kts_tlv_get_u64(t, pc, &q->instance_id);
 }
 
 static int
@@ -353,7 +345,7 @@ rq_message(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_req_pdu *q = ctx;
 
 	q->has_message_id = 1;
-	return get_int(t, pc, &q->message_id);
+	return kts_tlv_get_u64(t, pc, &q->message_id);
 }
 
 static const struct kts_tlv_rule req_hdr_rules[] = {
@@ -365,7 +357,7 @@ static const struct kts_tlv_rule req_hdr_rules[] = {
 static int
 aq_id(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct kts_aggr_req *)ctx)->req_id);
+	return kts_tlv_get_u64(t, pc, &((struct kts_aggr_req *)ctx)->req_id);
 }
 
 static int
@@ -387,7 +379,7 @@ aq_level(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	int r;
 
 	/* Spec 4.2: levels are one byte. */
-	if ((r = get_int(t, pc, level)) != 0)
+	if ((r = kts_tlv_get_u64(t, pc, level)) != 0)
 		return r;
 	if (*level > 255)
 		return kts_pfail(pc, KTS_EFORMAT, t, "request level over 255");
@@ -403,7 +395,7 @@ static const struct kts_tlv_rule aggr_req_rules[] = {
 static int
 eq_id(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct kts_ext_req *)ctx)->req_id);
+	return kts_tlv_get_u64(t, pc, &((struct kts_ext_req *)ctx)->req_id);
 }
 
 static int
@@ -412,7 +404,7 @@ eq_aggr(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_ext_req *q = ctx;
 
 	q->has_aggr_time = 1;
-	return get_int(t, pc, &q->aggr_time);
+	return kts_tlv_get_u64(t, pc, &q->aggr_time);
 }
 
 static int
@@ -421,7 +413,7 @@ eq_pub(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_ext_req *q = ctx;
 
 	q->has_pub_time = 1;
-	return get_int(t, pc, &q->pub_time);
+	return kts_tlv_get_u64(t, pc, &q->pub_time);
 }
 
 static const struct kts_tlv_rule ext_req_rules[] = {
@@ -435,7 +427,7 @@ ack_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	uint64_t v;
 
-	return get_int(t, pc, &v);
+	return kts_tlv_get_u64(t, pc, &v);
 }
 
 /* Spec 7.7: an acknowledgement request may carry the request time. */
@@ -686,13 +678,13 @@ struct aggr_resp {
 static int
 ar_id(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct aggr_resp *)ctx)->req_id);
+	return kts_tlv_get_u64(t, pc, &((struct aggr_resp *)ctx)->req_id);
 }
 
 static int
 ar_status(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_int(t, pc, &((struct aggr_resp *)ctx)->status);
+	return kts_tlv_get_u64(t, pc, &((struct aggr_resp *)ctx)->status);
 }
 
 static int

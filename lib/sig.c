@@ -17,15 +17,6 @@
 /* ---- primitive fields ------------------------------------------------ */
 
 static int
-get_u64(const struct kts_tlv *t, struct kts_pctx *pc, uint64_t *out)
-{
-	if (kts_tlv_u64(t, out) != 0)
-		return kts_pfail(pc, KTS_EFORMAT, t,
-		    "integer longer than 8 bytes or with a leading zero byte");
-	return 0;
-}
-
-static int
 get_imprint(const struct kts_tlv *t, struct kts_pctx *pc,
     struct kts_imprint *out)
 {
@@ -153,7 +144,7 @@ idx_add(struct idx_list *l, const struct kts_tlv *t, struct kts_pctx *pc)
 {
 	if (l->n >= l->cap)
 		return kts_pfail(pc, KTS_EINTERNAL, t, "index count changed");
-	return get_u64(t, pc, &l->v[l->n++]);
+	return kts_tlv_get_u64(t, pc, &l->v[l->n++]);
 }
 
 /* ---- publication data and record (spec 3.7) ---------------------------- */
@@ -161,7 +152,7 @@ idx_add(struct idx_list *l, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 pd_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &((struct kts_pubdata *)ctx)->time);
+	return kts_tlv_get_u64(t, pc, &((struct kts_pubdata *)ctx)->time);
 }
 
 static int
@@ -342,7 +333,7 @@ struct aa_ctx {
 static int
 aa_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &((struct aa_ctx *)ctx)->aa->time);
+	return kts_tlv_get_u64(t, pc, &((struct aa_ctx *)ctx)->aa->time);
 }
 
 static int
@@ -409,7 +400,7 @@ struct rfc_ctx {
 static int
 rfc_time(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &RFC(c)->time);
+	return kts_tlv_get_u64(t, pc, &RFC(c)->time);
 }
 
 static int
@@ -439,7 +430,7 @@ rfc_tst_suf(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 rfc_tst_alg(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &RFC(c)->tst_alg);
+	return kts_tlv_get_u64(t, pc, &RFC(c)->tst_alg);
 }
 
 static int
@@ -457,7 +448,7 @@ rfc_sa_suf(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 static int
 rfc_sa_alg(void *c, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &RFC(c)->sa_alg);
+	return kts_tlv_get_u64(t, pc, &RFC(c)->sa_alg);
 }
 
 static const struct kts_tlv_rule rfc_rules[] = {
@@ -544,7 +535,7 @@ md_seq(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_meta *m = ((struct meta_ctx *)ctx)->m;
 
 	m->has_seq = 1;
-	return get_u64(t, pc, &m->seq);
+	return kts_tlv_get_u64(t, pc, &m->seq);
 }
 
 static int
@@ -553,7 +544,7 @@ md_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_meta *m = ((struct meta_ctx *)ctx)->m;
 
 	m->has_req_time = 1;
-	return get_u64(t, pc, &m->req_time);
+	return kts_tlv_get_u64(t, pc, &m->req_time);
 }
 
 static const struct kts_tlv_rule meta_rules[] = {
@@ -577,7 +568,7 @@ ln_corr(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_aggr_link *l = ((struct link_ctx *)ctx)->l;
 
 	l->has_corr = 1;
-	return get_u64(t, pc, &l->corr);
+	return kts_tlv_get_u64(t, pc, &l->corr);
 }
 
 static int
@@ -679,7 +670,7 @@ struct ac_ctx {
 static int
 ac_time(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &((struct ac_ctx *)ctx)->c->time);
+	return kts_tlv_get_u64(t, pc, &((struct ac_ctx *)ctx)->c->time);
 }
 
 static int
@@ -708,7 +699,7 @@ ac_alg(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	uint64_t v;
 	int r;
 
-	if ((r = get_u64(t, pc, &v)) != 0)
+	if ((r = kts_tlv_get_u64(t, pc, &v)) != 0)
 		return r;
 	if (v > 0xff)
 		return kts_pfail(pc, KTS_EFORMAT, t,
@@ -789,7 +780,7 @@ struct cc_ctx {
 static int
 cc_pub(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 {
-	return get_u64(t, pc, &((struct cc_ctx *)ctx)->c->pub_time);
+	return kts_tlv_get_u64(t, pc, &((struct cc_ctx *)ctx)->c->pub_time);
 }
 
 static int
@@ -798,7 +789,7 @@ cc_aggr(void *ctx, const struct kts_tlv *t, struct kts_pctx *pc)
 	struct kts_cal_chain *c = ((struct cc_ctx *)ctx)->c;
 
 	c->has_aggr_time = 1;
-	return get_u64(t, pc, &c->aggr_time);
+	return kts_tlv_get_u64(t, pc, &c->aggr_time);
 }
 
 static int

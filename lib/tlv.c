@@ -166,6 +166,15 @@ kts_pfail(struct kts_pctx *pc, int r, const struct kts_tlv *t,
 	return kts_perr_set(pc->perr, r, off, t != NULL ? t->tag : 0, what);
 }
 
+int
+kts_tlv_get_u64(const struct kts_tlv *t, struct kts_pctx *pc, uint64_t *out)
+{
+	if (kts_tlv_u64(t, out) != 0)
+		return kts_pfail(pc, KTS_EFORMAT, t,
+		    "integer longer than 8 bytes or with a leading zero byte");
+	return 0;
+}
+
 static const struct kts_tlv_rule *
 find_rule(const struct kts_tlv_rule *rules, size_t n, uint16_t tag, size_t *idx)
 {

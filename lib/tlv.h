@@ -120,6 +120,13 @@ int kts_tlv_walk(const struct kts_tlv *parent, const struct kts_tlv_rule *rules,
     size_t nrules, void *ctx, struct kts_rawlist *keep, struct kts_pctx *pc);
 
 /*
+ * kts_tlv_get_u64 - kts_tlv_u64() for a rule handler: on a malformed INT
+ * the failure is recorded in pc.  Returns 0 or KTS_EFORMAT.
+ */
+int kts_tlv_get_u64(const struct kts_tlv *t, struct kts_pctx *pc,
+    uint64_t *out);
+
+/*
  * kts_pfail - record a failure at element t in pc and return r.
  */
 int kts_pfail(struct kts_pctx *pc, int r, const struct kts_tlv *t,
