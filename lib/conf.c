@@ -107,3 +107,63 @@ kts_conf_bool(const char *v, int *out)
 	}
 	return KTS_EFORMAT;
 }
+
+int
+kts_conf_str(char **dst, const char *v)
+{
+	char *n = strdup(v);
+
+	if (n == NULL)
+		return KTS_ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+int
+kts_conf_port(const char *v, int *out)
+{
+	uint64_t n;
+
+	if (strcmp(v, "off") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (kts_parse_u64(v, 65535, &n) != 0)
+		return KTS_EFORMAT;
+	*out = (int)n;
+	return 0;
+}
+
+int
+kts_conf_log_level(const char *v, int *out)
+{
+	static const char *names[] = { "err", "warn", "notice", "info",
+	    "debug" };
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return KTS_EFORMAT;
+}
+
+int
+kts_conf_set_kv(const char *kv, kts_conf_fn fn, void *arg, char *why,
+    size_t whylen)
+{
+	char key[64];
+	const char *eq = strchr(kv, '=');
+
+	if (eq == NULL || (size_t)(eq - kv) >= sizeof(key)) {
+		snprintf(why, whylen, "--set needs KEY=VALUE, not \"%.64s\"",
+		    kv);
+		return KTS_EINVAL;
+	}
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = '\0';
+	return fn(arg, key, eq + 1, why, whylen);
+}

@@ -30,4 +30,30 @@ int kts_conf_load(const char *path, kts_conf_fn fn, void *arg, char *why,
  */
 int kts_conf_bool(const char *value, int *out);
 
+/*
+ * kts_conf_str - replace *dst (malloc'd or NULL) with a copy of value.
+ * Returns 0 or KTS_ENOMEM.
+ */
+int kts_conf_str(char **dst, const char *value);
+
+/*
+ * kts_conf_port - a port 0-65535 (0: an ephemeral one) or "off" (-1).
+ * Returns 0 or KTS_EFORMAT.
+ */
+int kts_conf_port(const char *value, int *out);
+
+/*
+ * kts_conf_log_level - "err", "warn", "notice", "info" or "debug" into
+ * a KTS_LOG_* level.  Returns 0 or KTS_EFORMAT.
+ */
+int kts_conf_log_level(const char *value, int *out);
+
+/*
+ * kts_conf_set_kv - apply one "KEY=VALUE" from a command line (--set)
+ * through fn.  Returns fn's result, or KTS_EINVAL with why when there is
+ * no '=' or the key is too long.
+ */
+int kts_conf_set_kv(const char *kv, kts_conf_fn fn, void *arg, char *why,
+    size_t whylen);
+
 #endif

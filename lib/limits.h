@@ -162,4 +162,32 @@
  */
 #define KTS_NET_MAX_HTTP_HEADER 8192u
 
+/*
+ * Upstream clients (lib/upstream.c: an aggregator's parents).
+ *
+ * A parent whose connection failed is not tried again for this long: a
+ * dead parent then costs one refused connect a second, not one per
+ * round, and the next round after it is tried again (issue: "a parent
+ * that failed is tried again in later rounds").
+ */
+#define KTS_UP_RETRY_MS 1000
+
+/*
+ * Requests waiting for one parent's answers.  An aggregator sends one
+ * request per round; at 10 rounds a second and a parent timeout of a few
+ * seconds some tens wait, so 1024 is only reached by a parent that
+ * stalls with a long timeout, and then bounds the memory it can pin.
+ */
+#define KTS_UP_MAX_INFLIGHT 1024
+
+/*
+ * HTTP keep-alive connections to one parent.  HTTP carries one request
+ * per connection at a time and a parent answers a round only when its
+ * own round (up to a calendar second) is over, so about timeout / round
+ * period connections can be busy at once: 64 covers 100 ms rounds with
+ * a 6 s wait.  Beyond it sends fail at once (raw TCP has no such cap:
+ * it pipelines).
+ */
+#define KTS_UP_HTTP_POOL 64
+
 #endif

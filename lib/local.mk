@@ -18,6 +18,8 @@ lib_libkts_la_SOURCES = \
 	lib/calstore.c lib/calstore.h \
 	lib/tree.c lib/tree.h \
 	lib/net.c lib/net.h \
+	lib/upstream.c lib/upstream.h \
+	lib/prom.c lib/prom.h \
 	lib/conf.c lib/conf.h \
 	lib/users.c lib/users.h
 lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)

@@ -172,3 +172,9 @@ kts_users_count(const struct kts_users *u)
 {
 	return u->n;
 }
+
+size_t
+kts_users_index(const struct kts_users *u, const struct kts_user *x)
+{
+	return (size_t)(x - u->v);
+}

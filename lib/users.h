@@ -42,4 +42,10 @@ const struct kts_user *kts_users_find(const struct kts_users *u,
 /* kts_users_count - number of users. */
 size_t kts_users_count(const struct kts_users *u);
 
+/*
+ * kts_users_index - the position (0 .. count - 1) of a user that
+ * kts_users_find() returned from u, for per-user counters.
+ */
+size_t kts_users_index(const struct kts_users *u, const struct kts_user *x);
+
 #endif

@@ -1,0 +1,160 @@
+/*
+ * aggregator.h - kts-aggregator's internal interfaces (aggregator/ only).
+ *
+ * One program for every level of the hierarchy (DESIGN.md).  Requests
+ * wait in the open round; every round_ms the round is closed: its tree
+ * is built (each request joined with its client's metadata, spec 3.5 and
+ * 4.5), the root goes to every parent at the tree's level, and the first
+ * valid answer gives every request its own chain followed by everything
+ * the parent returned.  If no parent answers in time every request of
+ * the round gets an error; none waits longer than parent_timeout_ms.
+ */
+#ifndef KTS_AGGREGATOR_H
+#define KTS_AGGREGATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "hash.h"
+#include "net.h"
+#include "tree.h"
+#include "upstream.h"
+#include "users.h"
+
+/* At most this many parents (issue 4: one to three). */
+#define AG_MAX_PARENTS 3
+
+/* Settings: defaults, then the file, then the command line. */
+struct ag_conf {
+	char *listen;		/* listen address */
+	int http_port;		/* -1 off, 0 ephemeral */
+	int tcp_port;		/* -1 off, 0 ephemeral */
+	char *ports_file;	/* write "http_port tcp_port" once bound */
+	char *users;		/* users file (0600) */
+	char *parents[AG_MAX_PARENTS];	/* parent URLs */
+	size_t n_parents;
+	char *parent_user;	/* our login id at the parents */
+	char *parent_key;	/* our HMAC key there */
+	uint8_t parent_hmac_alg;	/* HMAC algorithm towards the parents */
+	uint64_t round_ms;	/* round period */
+	uint64_t parent_timeout_ms;	/* a round's wait for its parents */
+	unsigned max_level;	/* highest client request level */
+	uint64_t max_requests;	/* requests in one round, all clients */
+	uint64_t max_client_requests;	/* of one login id in one round */
+	uint64_t max_waiting;	/* requests waiting, all rounds together */
+	uint64_t max_conns;	/* client connections */
+	uint64_t idle_timeout_s;	/* idle keep-alive connections */
+	uint64_t read_timeout_s;	/* slow clients */
+	char *machine_id;	/* metadata machine id, optional */
+	uint8_t alg;		/* aggregation algorithm */
+	int log_level;		/* KTS_LOG_* */
+};
+
+/* One client request waiting for its round's answer. */
+struct ag_req {
+	struct kts_req *req;		/* the transport's handle */
+	const struct kts_user *user;	/* authenticated sender */
+	uint64_t req_id;
+	struct kts_imprint hash;
+	unsigned level;
+	uint8_t hmac_alg;		/* answer with the request's algorithm */
+	uint64_t recv_us;		/* arrival, for the metadata */
+};
+
+/* A closed round waiting for its parents. */
+struct ag_round {
+	uint64_t id;			/* our request id at the parents */
+	struct ag_req *reqs;		/* owned */
+	size_t n;
+	struct kts_tree *tree;
+	uint8_t *meta;			/* the metadata the tree borrows */
+	unsigned root_level;
+	uint64_t closed_us;		/* monotonic, for latency */
+	size_t waiting;			/* parents yet to answer or fail */
+	uint64_t status;		/* the status to fail with */
+	char msg[160];			/* and its message */
+};
+
+/* What is known about one parent. */
+struct ag_parent {
+	struct kts_up *up;
+	const char *url;		/* as configured */
+	char *shown;			/* the URL without credentials */
+	char *user;			/* login id, from the URL or settings */
+	char *key;
+	int has_conf;			/* its configuration answer came */
+	unsigned max_level;		/* from it */
+	uint64_t conf_asked_ms;		/* last configuration request */
+	uint64_t ok;			/* rounds it answered first */
+	uint64_t failed;		/* rounds it failed */
+	double last_ms;			/* its last answer's latency */
+};
+
+/* Counters for /metrics. */
+struct ag_stats {
+	uint64_t aggr_requests;
+	uint64_t conf_requests;
+	uint64_t answered;		/* signatures sent */
+	uint64_t errors[16];		/* by status, kts_status_slot() */
+	uint64_t rounds;
+	uint64_t rounds_failed;
+	uint64_t round_requests_max;
+	uint64_t last_round_requests;
+	double last_round_ms;		/* close to answer */
+	double last_parent_ms;		/* send to first valid answer */
+};
+
+struct ag {
+	struct ag_conf *conf;
+	struct event_base *base;
+	struct kts_srv *srv;
+	struct kts_users *users;
+	struct ag_parent parents[AG_MAX_PARENTS];
+	size_t n_parents;
+	struct event *tick;		/* the round timer */
+	struct ag_req *open;		/* the open round's requests */
+	size_t n_open;
+	size_t cap_open;
+	uint32_t *client_n;		/* requests per user this round */
+	size_t *touched;		/* users counted this round */
+	size_t n_touched;
+	struct ag_round **flight;	/* rounds waiting for parents */
+	size_t n_flight;
+	size_t cap_flight;
+	uint64_t waiting;		/* requests open or in flight */
+	uint64_t next_id;		/* next request id to the parents */
+	unsigned eff_max_level;		/* max_level, lowered to fit parents */
+	struct ag_stats st;
+};
+
+/* conf.c */
+void ag_conf_defaults(struct ag_conf *c);
+int ag_conf_set(struct ag_conf *c, const char *key, const char *value,
+    char *why, size_t whylen);
+int ag_conf_check(const struct ag_conf *c, char *why, size_t whylen);
+void ag_conf_free(struct ag_conf *c);
+
+/* core.c */
+int ag_start(struct ag *ag, char *why, size_t whylen);
+void ag_stop(struct ag *ag);
+void ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
+    const char *msg);
+
+/* parent.c */
+int ag_parents_init(struct ag *ag, char *why, size_t whylen);
+void ag_parents_free(struct ag *ag);
+int ag_round_send(struct ag *ag, struct ag_round *rd);
+void ag_parents_tick(struct ag *ag);
+void ag_round_free(struct ag_round *rd);
+void ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
+    const uint64_t *idx, size_t n_idx, const uint8_t *upper,
+    size_t upper_len);
+void ag_round_fail(struct ag *ag, struct ag_round *rd);
+
+/* http.c */
+int ag_get(void *arg, const char *path, uint8_t **body, size_t *len,
+    const char **ctype);
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * core.c - kts-aggregator's requests and rounds (KSI spec 4.5, 7, 8).
+ *
+ * An aggregation request is checked (parse, login id, HMAC, service,
+ * level, the round's and the client's caps, the memory cap) and waits in
+ * the open round.  Every round_ms the open round is closed: its tree is
+ * built and the root goes to the parents (parent.c).  Configuration
+ * requests are answered at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aggregator.h"
+#include "err.h"
+#include "limits.h"
+#include "log.h"
+#include "pdu.h"
+#include "prom.h"
+#include "tlv.h"
+#include "util.h"
+
+static uint64_t
+now_us(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Answer with a bare error PDU (spec 7.9); HTTP 200 as DESIGN.md says. */
+static void
+reply_error(struct ag *ag, struct kts_req *req, uint64_t status,
+    const char *msg)
+{
+	struct kts_wr wr;
+
+	ag->st.errors[kts_status_slot(status)]++;
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	if (kts_pdu_error(&wr, KTS_TAG_AGGR_RESP, status, msg) == 0)
+		kts_req_reply(req, wr.p, wr.len, 200);
+	else
+		kts_req_drop(req);
+	kts_wr_free(&wr);
+}
+
+/* Finish a response started with kts_pdu_begin and send it, or drop. */
+static void
+send_signed(struct kts_req *req, struct kts_wr *wr, size_t mark,
+    const struct kts_user *u, uint8_t alg, int r)
+{
+	if (r == 0)
+		r = kts_pdu_end(wr, mark, alg, u->key, u->keylen);
+	if (r == 0)
+		kts_req_reply(req, wr->p, wr->len, 200);
+	else {
+		kts_err_r(r, "cannot build a response for %.64s", u->login);
+		kts_req_drop(req);
+	}
+}
+
+void
+ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
+    const char *msg)
+{
+	struct kts_wr wr;
+	size_t mark;
+	size_t pm;
+	int r;
+
+	ag->st.errors[kts_status_slot(status)]++;
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	if ((r = kts_pdu_begin(&wr, KTS_TAG_AGGR_RESP, e->user->login,
+	    &mark)) == 0 &&
+	    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
+	    (r = kts_wr_tlv_u64(&wr, 0x01, 0, e->req_id)) == 0 &&
+	    (r = kts_wr_tlv_u64(&wr, 0x04, 0, status)) == 0 &&
+	    (r = kts_wr_tlv_str(&wr, 0x05, 0, msg)) == 0)
+		r = kts_wr_tlv_end(&wr, pm);
+	send_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
+	kts_wr_free(&wr);
+}
+
+void
+ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
+    const uint64_t *idx, size_t n_idx, const uint8_t *upper,
+    size_t upper_len)
+{
+	struct kts_wr wr;
+	size_t mark;
+	size_t pm;
+	size_t i;
+	int r;
+
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	for (i = 0; i < rd->n; i++) {
+		const struct ag_req *e = &rd->reqs[i];
+
+		/* Spec 7.11: our chain, then all the parent returned. */
+		wr.len = 0;
+		if ((r = kts_pdu_begin(&wr, KTS_TAG_AGGR_RESP, e->user->login,
+		    &mark)) == 0 &&
+		    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
+		    (r = kts_wr_tlv_u64(&wr, 0x01, 0, e->req_id)) == 0 &&
+		    (r = kts_tree_chain(rd->tree, i, aggr_time, idx, n_idx,
+		    &wr)) == 0 &&
+		    (r = kts_wr_put(&wr, upper, upper_len)) == 0)
+			r = kts_wr_tlv_end(&wr, pm);
+		send_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
+		if (r == 0)
+			ag->st.answered++;
+	}
+	kts_wr_free(&wr);
+	ag->waiting -= rd->n;
+	ag->st.last_round_ms = (double)(now_us(CLOCK_MONOTONIC) -
+	    rd->closed_us) / 1000.0;
+}
+
+void
+ag_round_fail(struct ag *ag, struct ag_round *rd)
+{
+	size_t i;
+
+	if (rd->status == 0)
+		rd->status = KTS_ST_UPSTREAM;
+	if (rd->msg[0] == '\0')
+		snprintf(rd->msg, sizeof(rd->msg), "no parent signed the "
+		    "round");
+	for (i = 0; i < rd->n; i++)
+		ag_reply_status(ag, &rd->reqs[i], rd->status, rd->msg);
+	ag->waiting -= rd->n;
+	ag->st.rounds_failed++;
+	ag_round_free(rd);
+}
+
+/* Spec 7.6: the configuration a client should follow. */
+static void
+reply_conf(struct ag *ag, struct kts_req *req, const struct kts_req_pdu *p,
+    const struct kts_user *u)
+{
+	struct kts_wr wr;
+	size_t mark;
+	size_t cm;
+	size_t i;
+	int r;
+
+	ag->st.conf_requests++;
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	if ((r = kts_pdu_begin(&wr, KTS_TAG_AGGR_RESP, u->login, &mark)) != 0 ||
+	    (r = kts_wr_tlv_begin(&wr, 0x04, 0, &cm)) != 0 ||
+	    (r = kts_wr_tlv_u64(&wr, 0x01, 0, ag->eff_max_level)) != 0 ||
+	    (r = kts_wr_tlv_u64(&wr, 0x02, 0, ag->conf->alg)) != 0 ||
+	    (r = kts_wr_tlv_u64(&wr, 0x03, 0, ag->conf->round_ms)) != 0 ||
+	    (r = kts_wr_tlv_u64(&wr, 0x04, 0,
+	    ag->conf->max_client_requests)) != 0)
+		goto out;
+	for (i = 0; i < ag->n_parents && r == 0; i++)
+		r = kts_wr_tlv_str(&wr, 0x10, 0, ag->parents[i].shown);
+	if (r == 0)
+		r = kts_wr_tlv_end(&wr, cm);
+out:
+	send_signed(req, &wr, mark, u, p->hmac_alg, r);
+	kts_wr_free(&wr);
+}
+
+/* Room for one more request in the open round. */
+static int
+open_grow(struct ag *ag)
+{
+	struct ag_req *n;
+	size_t cap;
+
+	if (ag->n_open < ag->cap_open)
+		return 0;
+	cap = ag->cap_open ? 2 * ag->cap_open : 256;
+	if (cap > ag->conf->max_requests)
+		cap = (size_t)ag->conf->max_requests;
+	if ((n = realloc(ag->open, cap * sizeof(*n))) == NULL)
+		return KTS_ENOMEM;
+	ag->open = n;
+	ag->cap_open = cap;
+	return 0;
+}
+
+static void
+do_aggregate(struct ag *ag, struct kts_req *req, const struct kts_req_pdu *p,
+    const struct kts_user *u)
+{
+	struct ag_req e;
+	size_t ui = kts_users_index(ag->users, u);
+	const char *why = NULL;
+	uint64_t st = 0;
+
+	ag->st.aggr_requests++;
+	memset(&e, 0, sizeof(e));
+	e.req = req;
+	e.user = u;
+	e.req_id = p->aggr.req_id;
+	e.hash = p->aggr.hash;
+	e.level = (unsigned)p->aggr.level;
+	e.hmac_alg = p->hmac_alg;
+	e.recv_us = now_us(CLOCK_REALTIME);
+	/* Spec 7.10 for each cap; 0x0106 means "retry later". */
+	if (p->aggr.level > ag->eff_max_level)
+		st = KTS_ST_0104, why = "request level too high";
+	else if (!kts_hash_trusted(p->aggr.hash.alg))
+		st = KTS_ST_INVALID_PAYLOAD, why = "the request hash uses an "
+		    "algorithm not trusted for new signatures";
+	else if (ag->n_open >= ag->conf->max_requests)
+		st = KTS_ST_0106, why = "too many requests in this round";
+	else if (ag->client_n[ui] >= ag->conf->max_client_requests)
+		st = KTS_ST_0106, why = "too many requests from this client "
+		    "in this round";
+	else if (ag->waiting >= ag->conf->max_waiting)
+		st = KTS_ST_0106, why = "the aggregator is overloaded";
+	else if (open_grow(ag) != 0)
+		st = KTS_ST_INTERNAL, why = "out of memory";
+	if (st != 0) {
+		ag_reply_status(ag, &e, st, why);
+		return;
+	}
+	if (ag->client_n[ui]++ == 0)
+		ag->touched[ag->n_touched++] = ui;
+	ag->open[ag->n_open++] = e;
+	ag->waiting++;
+}
+
+/* Known login id, a matching HMAC (spec 7.3), and the service. */
+static const struct kts_user *
+authenticated(struct ag *ag, const struct kts_req_pdu *p, const uint8_t *pdu,
+    size_t len)
+{
+	const struct kts_user *u;
+
+	if (p->login_id == NULL ||
+	    (u = kts_users_find(ag->users, p->login_id)) == NULL ||
+	    kts_pdu_hmac_check(pdu, len, u->key, u->keylen) != 0)
+		return NULL;
+	return u;
+}
+
+static void
+on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
+{
+	struct ag *ag = arg;
+	struct kts_perr pe = { 0, 0, NULL };
+	const struct kts_user *u;
+	struct kts_req_pdu p;
+	struct ag_req e;
+	int r;
+
+	if ((r = kts_req_parse(pdu, len, &p, &pe)) != 0) {
+		kts_log(KTS_LOG_INFO, "bad request at offset %zu: %s", pe.off,
+		    pe.what != NULL ? pe.what : kts_strerror(r));
+		/* Spec 7.9: a bad payload from an authenticated client is
+		 * answered in a signed payload; anything else bare. */
+		if (r == KTS_ENOTFOUND && p.tag == KTS_TAG_AGGR_REQ &&
+		    (u = authenticated(ag, &p, pdu, len)) != NULL) {
+			memset(&e, 0, sizeof(e));
+			e.req = req;
+			e.user = u;
+			e.req_id = p.aggr.req_id;
+			e.hmac_alg = p.hmac_alg;
+			ag_reply_status(ag, &e, KTS_ST_INVALID_PAYLOAD,
+			    "The request payload is invalid");
+			return;
+		}
+		reply_error(ag, req, r == KTS_ENOTFOUND ?
+		    KTS_ST_INVALID_PAYLOAD : KTS_ST_INVALID_REQUEST,
+		    r == KTS_ENOTFOUND ? "The request payload is invalid" :
+		    "The request could not be parsed");
+		return;
+	}
+	if (p.tag != KTS_TAG_AGGR_REQ) {
+		/* An extension request: this is no extender. */
+		reply_error(ag, req, KTS_ST_INVALID_PAYLOAD, "this is an "
+		    "aggregator: it does not extend signatures");
+		return;
+	}
+	if ((u = authenticated(ag, &p, pdu, len)) == NULL ||
+	    !(u->services & (p.has_req ? KTS_SVC_SIGN : KTS_SVC_CONF))) {
+		kts_log(KTS_LOG_INFO, "authentication failed for login %.64s",
+		    p.login_id != NULL ? p.login_id : "(none)");
+		reply_error(ag, req, KTS_ST_AUTH_FAILURE,
+		    "The request could not be authenticated");
+		return;
+	}
+	if (p.has_req)
+		do_aggregate(ag, req, &p, u);
+	else
+		reply_conf(ag, req, &p, u);
+}
+
+/*
+ * The round's tree: each request joined with its client's metadata
+ * (spec 3.5: the client id is the login id; machine id if configured;
+ * the request time).  All metadata goes into one buffer the tree borrows.
+ */
+static int
+round_tree(struct ag *ag, struct ag_round *rd)
+{
+	struct kts_tree_leaf *lv;
+	struct kts_wr meta;
+	size_t *off;
+	size_t i;
+	int r = 0;
+
+	if ((lv = calloc(rd->n, sizeof(*lv))) == NULL ||
+	    (off = calloc(rd->n + 1, sizeof(*off))) == NULL) {
+		free(lv);
+		return KTS_ENOMEM;
+	}
+	kts_wr_init(&meta, SIZE_MAX / 2);
+	for (i = 0; r == 0 && i < rd->n; i++) {
+		off[i] = meta.len;
+		r = kts_meta_build(&meta, rd->reqs[i].user->login,
+		    ag->conf->machine_id, 0, 0, 1, rd->reqs[i].recv_us);
+	}
+	off[rd->n] = meta.len;
+	for (i = 0; r == 0 && i < rd->n; i++) {
+		lv[i].hash = rd->reqs[i].hash;
+		lv[i].level = rd->reqs[i].level;
+		lv[i].meta = meta.p + off[i];
+		lv[i].meta_len = off[i + 1] - off[i];
+	}
+	if (r == 0 && (r = kts_tree_build(ag->conf->alg, lv, rd->n,
+	    &rd->tree)) == 0) {
+		rd->meta = meta.p;
+		meta.p = NULL;
+		kts_tree_root(rd->tree, &rd->root_level);
+	}
+	kts_wr_free(&meta);
+	free(off);
+	free(lv);
+	return r;
+}
+
+/* Reset the per-client counts for the next round. */
+static void
+clients_reset(struct ag *ag)
+{
+	size_t i;
+
+	for (i = 0; i < ag->n_touched; i++)
+		ag->client_n[ag->touched[i]] = 0;
+	ag->n_touched = 0;
+}
+
+static void
+close_round(struct ag *ag)
+{
+	struct ag_round *rd;
+	int r;
+
+	if ((rd = calloc(1, sizeof(*rd))) == NULL) {
+		kts_err_r(KTS_ENOMEM, "closing a round");
+		return;		/* the requests stay for the next tick */
+	}
+	rd->reqs = ag->open;
+	rd->n = ag->n_open;
+	rd->id = ag->next_id++;
+	rd->closed_us = now_us(CLOCK_MONOTONIC);
+	ag->open = NULL;
+	ag->n_open = ag->cap_open = 0;
+	clients_reset(ag);
+	ag->st.rounds++;
+	ag->st.last_round_requests = rd->n;
+	if (rd->n > ag->st.round_requests_max)
+		ag->st.round_requests_max = rd->n;
+	if ((r = round_tree(ag, rd)) != 0) {
+		kts_err_r(r, "building the tree of round %llu",
+		    (unsigned long long)rd->id);
+		rd->status = KTS_ST_INTERNAL;
+		snprintf(rd->msg, sizeof(rd->msg), "internal error");
+		ag_round_fail(ag, rd);
+		return;
+	}
+	ag_round_send(ag, rd);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ag *ag = arg;
+
+	if (ag->n_open > 0)
+		close_round(ag);
+	ag_parents_tick(ag);
+}
+
+static int
+write_ports(struct ag *ag, char *why, size_t whylen)
+{
+	char buf[64];
+	int hp;
+	int tp;
+	int n;
+
+	kts_srv_ports(ag->srv, &hp, &tp);
+	kts_log(KTS_LOG_NOTICE, "listening: http %d, tcp %d", hp, tp);
+	if (ag->conf->ports_file == NULL)
+		return 0;
+	n = snprintf(buf, sizeof(buf), "%d %d\n", hp, tp);
+	if (n < 0 || (size_t)n >= sizeof(buf) ||
+	    kts_file_write(ag->conf->ports_file, (const uint8_t *)buf,
+	    (size_t)n) != 0) {
+		snprintf(why, whylen, "%s: cannot write", ag->conf->ports_file);
+		return KTS_EIO;
+	}
+	return 0;
+}
+
+int
+ag_start(struct ag *ag, char *why, size_t whylen)
+{
+	struct kts_srv_opts so;
+	struct timeval tv;
+	size_t nu;
+	int r;
+
+	ag->eff_max_level = ag->conf->max_level;
+	ag->next_id = now_us(CLOCK_REALTIME);
+	if ((r = kts_users_load(ag->conf->users, &ag->users, why,
+	    whylen)) != 0)
+		return r;
+	nu = kts_users_count(ag->users);
+	if ((ag->client_n = calloc(nu + 1, sizeof(*ag->client_n))) == NULL ||
+	    (ag->touched = calloc(nu + 1, sizeof(*ag->touched))) == NULL)
+		return KTS_ENOMEM;
+	if ((r = ag_parents_init(ag, why, whylen)) != 0)
+		return r;
+	memset(&so, 0, sizeof(so));
+	so.addr = ag->conf->listen;
+	so.http_port = ag->conf->http_port;
+	so.tcp_port = ag->conf->tcp_port;
+	so.max_conns = (size_t)ag->conf->max_conns;
+	so.idle_timeout_s = (int)ag->conf->idle_timeout_s;
+	so.read_timeout_s = (int)ag->conf->read_timeout_s;
+	so.on_pdu = on_pdu;
+	so.on_get = ag_get;
+	so.arg = ag;
+	if ((r = kts_srv_new(ag->base, &so, &ag->srv)) != 0) {
+		snprintf(why, whylen, "cannot listen on %s: %s",
+		    so.addr != NULL ? so.addr : "127.0.0.1", strerror(errno));
+		return r;
+	}
+	tv.tv_sec = (time_t)(ag->conf->round_ms / 1000);
+	tv.tv_usec = (suseconds_t)(ag->conf->round_ms % 1000 * 1000);
+	if ((ag->tick = event_new(ag->base, -1, EV_PERSIST, on_tick,
+	    ag)) == NULL || event_add(ag->tick, &tv) != 0)
+		return KTS_ENOMEM;
+	ag_parents_tick(ag);
+	return write_ports(ag, why, whylen);
+}
+
+void
+ag_stop(struct ag *ag)
+{
+	size_t i;
+
+	for (i = 0; i < ag->n_open; i++)
+		kts_req_drop(ag->open[i].req);
+	free(ag->open);
+	for (i = 0; i < ag->n_flight; i++) {
+		size_t j;
+
+		for (j = 0; j < ag->flight[i]->n; j++)
+			kts_req_drop(ag->flight[i]->reqs[j].req);
+		ag_round_free(ag->flight[i]);
+	}
+	free(ag->flight);
+	if (ag->tick != NULL)
+		event_free(ag->tick);
+	ag_parents_free(ag);
+	kts_srv_free(ag->srv);
+	kts_users_free(ag->users);
+	free(ag->client_n);
+	free(ag->touched);
+}

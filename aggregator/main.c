@@ -1,0 +1,187 @@
+/*
+ * main.c - kts-aggregator: options, configuration, the event loop.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include <event2/event.h>
+
+#include "aggregator.h"
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+#include "util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: kts-aggregator [-c FILE] [--set KEY=VALUE]... [-t] [-v]\n"
+	    "\n"
+	    "A KSI aggregator for any level of the hierarchy: aggregation and\n"
+	    "configuration requests over HTTP and TCP, a round every round_ms,\n"
+	    "each round's root sent to one to three parents (aggregators or\n"
+	    "the calendar).  See kts-aggregator(8).\n"
+	    "\n"
+	    "  -c, --config FILE   read settings (key = value) from FILE\n"
+	    "      --set KEY=VALUE set any setting, after the file (parent\n"
+	    "                      may be given up to three times)\n"
+	    "  -t, --test          check the configuration and exit\n"
+	    "  -v, --verbose       log at debug level\n"
+	    "  -h, --help          this text\n"
+	    "      --version       print the version\n");
+}
+
+static void
+log_stderr(int level, const char *msg, void *arg)
+{
+	static const char *names[] = { "error", "warning", "notice", "info",
+	    "debug" };
+	char ts[32];
+
+	kts_time_utc((int64_t)time(NULL), ts, sizeof(ts));
+	fprintf(stderr, "%s kts-aggregator %s: %s\n", ts,
+	    names[level < 0 || level > 4 ? 4 : level], msg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	kts_log(KTS_LOG_NOTICE, "signal %d: stopping", (int)sig);
+	event_base_loopexit(arg, NULL);
+}
+
+static int
+conf_cb(void *arg, const char *key, const char *value, char *why,
+    size_t whylen)
+{
+	return ag_conf_set(arg, key, value, why, whylen);
+}
+
+/*
+ * Each client connection is a descriptor: raise the soft limit towards
+ * max_conns plus room for parents and logs, as far as the hard limit
+ * allows, and say so if that is not enough.
+ */
+static void
+raise_nofile(const struct ag_conf *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->max_conns + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		kts_log(KTS_LOG_WARN, "only %llu descriptors allowed for "
+		    "max_conns %llu (raise ulimit -n)",
+		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)c->max_conns);
+}
+
+static int
+run(struct ag_conf *conf)
+{
+	struct event *sigs[2] = { NULL, NULL };
+	struct ag ag;
+	char why[512] = "";
+	int r;
+
+	memset(&ag, 0, sizeof(ag));
+	ag.conf = conf;
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile(conf);
+	if ((ag.base = event_base_new()) == NULL)
+		return 1;
+	sigs[0] = evsignal_new(ag.base, SIGINT, on_signal, ag.base);
+	sigs[1] = evsignal_new(ag.base, SIGTERM, on_signal, ag.base);
+	if (sigs[0] != NULL)
+		evsignal_add(sigs[0], NULL);
+	if (sigs[1] != NULL)
+		evsignal_add(sigs[1], NULL);
+	if ((r = ag_start(&ag, why, sizeof(why))) != 0) {
+		fprintf(stderr, "kts-aggregator: %s\n", why[0] ? why :
+		    kts_strerror(r));
+	} else {
+		kts_log(KTS_LOG_NOTICE, "aggregator started: %zu parent(s), "
+		    "rounds of %llu ms", ag.n_parents,
+		    (unsigned long long)conf->round_ms);
+		event_base_dispatch(ag.base);
+	}
+	ag_stop(&ag);
+	if (sigs[0] != NULL)
+		event_free(sigs[0]);
+	if (sigs[1] != NULL)
+		event_free(sigs[1]);
+	event_base_free(ag.base);
+	return r == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "test", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ag_conf conf;
+	const char *cfile = NULL;
+	char why[512] = "";
+	int test = 0;
+	int verbose = 0;
+	int c;
+	int r = 0;
+
+	ag_conf_defaults(&conf);
+	while ((c = getopt_long(argc, argv, "c:tvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfile = optarg; break;
+		case 't': test = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("kts-aggregator %s\n", PACKAGE_VERSION);
+			return 0;
+		case 's': break;	/* applied after the file */
+		default: usage(stderr); return 3;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "kts-aggregator: unexpected argument %s\n",
+		    argv[optind]);
+		return 3;
+	}
+	if (cfile != NULL && (r = kts_conf_load(cfile, conf_cb, &conf, why,
+	    sizeof(why))) != 0)
+		goto fail;
+	/* The command line wins over the file. */
+	for (optind = 1; r == 0 && (c = getopt_long(argc, argv, "c:tvh", opts,
+	    NULL)) != -1;)
+		if (c == 's')
+			r = kts_conf_set_kv(optarg, conf_cb, &conf, why,
+			    sizeof(why));
+	if (r != 0 || (r = ag_conf_check(&conf, why, sizeof(why))) != 0)
+		goto fail;
+	kts_log_set(log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level, NULL);
+	if (test) {
+		printf("configuration OK\n");
+		ag_conf_free(&conf);
+		return 0;
+	}
+	r = run(&conf);
+	ag_conf_free(&conf);
+	return r;
+fail:
+	fprintf(stderr, "kts-aggregator: %s\n", why);
+	ag_conf_free(&conf);
+	return 3;
+}
