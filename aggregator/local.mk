@@ -7,3 +7,7 @@ aggregator_kts_aggregator_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(EVENT_CFLAGS)
 aggregator_kts_aggregator_LDADD = lib/libkts.la $(CRYPTO_LIBS) \
 	$(EVENT_LIBS) $(LEVELDB_LIBS)
+# Three levels on 127.0.0.1 through tools/kts-stack (needs kts,
+# kts-calendar, kts-aggregator and tests/kts-pdu built).
+TESTS += tests/integration/aggregator.sh
+EXTRA_DIST += tests/integration/aggregator.sh
