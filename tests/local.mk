@@ -39,12 +39,12 @@ tests_unit_check_util_LDADD = $(KTS_CHECK_LDADD)
 ## ./configure --enable-fuzzing CC=clang, fuzz_<t> is also built as a
 ## libFuzzer binary, and `make fuzz-smoke` runs each for FUZZ_SECONDS on a
 ## copy of its corpus (not part of make check).
-KTS_FUZZ_TARGETS = tlv pubfile sig req
+KTS_FUZZ_TARGETS = tlv pubfile sig req resp
 # -Wno-missing-prototypes: LLVMFuzzerTestOneInput has no header.
 KTS_FUZZ_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -Wno-missing-prototypes
 KTS_FUZZ_LDADD = lib/libkts.la $(CRYPTO_LIBS)
 KTS_FUZZ_REPLAY = tests/fuzz/replay_tlv tests/fuzz/replay_pubfile \
-	tests/fuzz/replay_sig tests/fuzz/replay_req
+	tests/fuzz/replay_sig tests/fuzz/replay_req tests/fuzz/replay_resp
 check_PROGRAMS += $(KTS_FUZZ_REPLAY)
 TESTS += $(KTS_FUZZ_REPLAY)
 EXTRA_DIST += tests/fuzz/corpus
@@ -71,8 +71,13 @@ tests_fuzz_replay_req_CPPFLAGS = $(AM_CPPFLAGS) -DKTS_FUZZ_TARGET='"req"'
 tests_fuzz_replay_req_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_replay_req_LDADD = $(KTS_FUZZ_LDADD)
 
+tests_fuzz_replay_resp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_resp.c
+tests_fuzz_replay_resp_CPPFLAGS = $(AM_CPPFLAGS) -DKTS_FUZZ_TARGET='"resp"'
+tests_fuzz_replay_resp_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_replay_resp_LDADD = $(KTS_FUZZ_LDADD)
+
 KTS_FUZZ_BIN = tests/fuzz/fuzz_tlv tests/fuzz/fuzz_pubfile tests/fuzz/fuzz_sig \
-	tests/fuzz/fuzz_req
+	tests/fuzz/fuzz_req tests/fuzz/fuzz_resp
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(KTS_FUZZ_BIN)
 endif
@@ -95,6 +100,11 @@ tests_fuzz_fuzz_req_SOURCES = tests/fuzz/fuzz_req.c
 tests_fuzz_fuzz_req_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_fuzz_req_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_req_LDADD = $(KTS_FUZZ_LDADD)
+
+tests_fuzz_fuzz_resp_SOURCES = tests/fuzz/fuzz_resp.c
+tests_fuzz_fuzz_resp_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_fuzz_resp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_resp_LDADD = $(KTS_FUZZ_LDADD)
 
 FUZZ_SECONDS = 60
 if ENABLE_FUZZING
