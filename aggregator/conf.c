@@ -24,12 +24,12 @@ ag_conf_defaults(struct ag_conf *c)
 	c->tcp_port = 3334;
 	c->parent_hmac_alg = KTS_HASH_SHA256;
 	c->round_ms = 100;
-	c->parent_timeout_ms = 5000;
+	c->parent_timeout_ms = KTS_AGG_PARENT_TIMEOUT_MS;
 	c->max_level = 64;
-	c->max_requests = 65536;
-	c->max_client_requests = 65536;
-	c->max_waiting = 1000000;
-	c->max_conns = 4096;
+	c->max_requests = KTS_AGG_MAX_REQUESTS;
+	c->max_client_requests = KTS_AGG_MAX_REQUESTS;
+	c->max_waiting = KTS_AGG_MAX_WAITING;
+	c->max_conns = KTS_AGG_MAX_CONNS;
 	c->idle_timeout_s = KTS_NET_IDLE_TIMEOUT;
 	c->read_timeout_s = KTS_NET_READ_TIMEOUT;
 	c->alg = KTS_HASH_SHA256;

@@ -190,4 +190,42 @@
  */
 #define KTS_UP_HTTP_POOL 64
 
+/*
+ * kts-aggregator's defaults (aggregator/conf.c; each is a setting).
+ *
+ * Requests in one round, all clients together: 65,536 leaves make a
+ * tree 16 levels tall (17 with the metadata), which the parents' level
+ * limits must leave room for (aggregator/parent.c fit_levels), and at
+ * 10 rounds a second carry 655,360 requests a second, beyond what one
+ * machine's network stack delivers (docs/performance.md).
+ */
+#define KTS_AGG_MAX_REQUESTS 65536u
+
+/*
+ * Requests waiting in the open round and in rounds sent to the parents,
+ * all together: the aggregator's memory bound.  A waiting request holds
+ * about 300 bytes here (its entry, tree nodes, metadata) and up to a few
+ * KB of buffered input and output in its connection, so a million is
+ * some hundreds of MB at worst; beyond it new requests get 0x0106 (retry
+ * later) instead of queueing while a parent is slow.
+ */
+#define KTS_AGG_MAX_WAITING 1000000u
+
+/*
+ * Client connections.  An HTTP client holds its connection for a whole
+ * round trip (round, parents, calendar second: about a second), so an
+ * aggregator serving N HTTP requests a second one at a time needs about
+ * N connections; 4096 descriptors is what a default hard limit usually
+ * allows (the aggregator raises its soft limit to max_conns + 64).
+ */
+#define KTS_AGG_MAX_CONNS 4096u
+
+/*
+ * How long a round waits for its parents before every request in it
+ * gets 0x0301: a calendar answers within its second (up to ~1.1 s after
+ * the request), each aggregator level adds its round period, and 5 s
+ * leaves room for a slow parent without letting clients wait for long.
+ */
+#define KTS_AGG_PARENT_TIMEOUT_MS 5000u
+
 #endif
