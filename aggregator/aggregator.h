@@ -26,6 +26,9 @@
 /* At most this many parents (issue 4: one to three). */
 #define AG_MAX_PARENTS 3
 
+/* machine_id goes into every signature's metadata: a host name and port. */
+#define AG_MAX_MACHINE_ID 255
+
 /* Settings: defaults, then the file, then the command line. */
 struct ag_conf {
 	char *listen;		/* listen address */
@@ -87,6 +90,7 @@ struct ag_parent {
 	int has_conf;			/* its configuration answer came */
 	unsigned max_level;		/* from it */
 	uint64_t conf_asked_ms;		/* last configuration request */
+	int healthy;			/* its last answer was good */
 	uint64_t ok;			/* rounds it answered first */
 	uint64_t failed;		/* rounds it failed */
 	double last_ms;			/* its last answer's latency */
@@ -126,10 +130,15 @@ struct ag {
 	uint64_t waiting;		/* requests open or in flight */
 	uint64_t next_id;		/* next request id to the parents */
 	unsigned eff_max_level;		/* max_level, lowered to fit parents */
+	int stopping;			/* draining: no new requests */
+	uint64_t stop_deadline_ms;	/* stop by then in any case */
+	uint64_t drained_ms;		/* when the last round was answered */
+	struct event *drain;		/* checks the drain */
 	struct ag_stats st;
 };
 
 /* conf.c */
+unsigned ag_round_height(uint64_t max_requests);
 void ag_conf_defaults(struct ag_conf *c);
 int ag_conf_set(struct ag_conf *c, const char *key, const char *value,
     char *why, size_t whylen);
@@ -141,6 +150,7 @@ int ag_start(struct ag *ag, char *why, size_t whylen);
 void ag_stop(struct ag *ag);
 void ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
     const char *msg);
+void ag_drain(struct ag *ag);
 
 /* parent.c */
 int ag_parents_init(struct ag *ag, char *why, size_t whylen);

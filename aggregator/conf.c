@@ -16,6 +16,19 @@
 #include "log.h"
 #include "util.h"
 
+/* Levels a round adds above its tallest request (spec 4.2, 4.5). */
+unsigned
+ag_round_height(uint64_t max_requests)
+{
+	unsigned h = 1;		/* the metadata join */
+
+	while (max_requests > 1) {
+		max_requests = (max_requests + 1) / 2;
+		h++;
+	}
+	return h;
+}
+
 void
 ag_conf_defaults(struct ag_conf *c)
 {
@@ -96,9 +109,9 @@ u64_field(struct ag_conf *c, const char *key, uint64_t *max)
 		{ "max_waiting", offsetof(struct ag_conf, max_waiting),
 		    64u * KTS_MAX_ROUND_LEAVES },
 		{ "max_conns", offsetof(struct ag_conf, max_conns), 1000000 },
-		{ "idle_timeout", offsetof(struct ag_conf, idle_timeout_s),
+		{ "idle_timeout_s", offsetof(struct ag_conf, idle_timeout_s),
 		    86400 },
-		{ "read_timeout", offsetof(struct ag_conf, read_timeout_s),
+		{ "read_timeout_s", offsetof(struct ag_conf, read_timeout_s),
 		    3600 },
 	};
 	size_t i;
@@ -121,6 +134,12 @@ ag_conf_set(struct ag_conf *c, const char *key, const char *v, char *why,
 	char **s;
 	int r = KTS_EFORMAT;
 
+	if (strcmp(key, "machine_id") == 0 && strlen(v) > AG_MAX_MACHINE_ID) {
+		/* It goes into every signature's metadata. */
+		snprintf(why, whylen, "machine_id is over %d bytes",
+		    AG_MAX_MACHINE_ID);
+		return KTS_EINVAL;
+	}
 	if ((s = str_field(c, key)) != NULL)
 		r = kts_conf_str(s, v);
 	else if ((u = u64_field(c, key, &max)) != NULL)
@@ -180,6 +199,18 @@ ag_conf_check(const struct ag_conf *c, char *why, size_t whylen)
 	if (c->parent_timeout_ms < c->round_ms) {
 		snprintf(why, whylen, "parent_timeout_ms must be at least "
 		    "round_ms");
+		return KTS_EINVAL;
+	}
+	if (c->idle_timeout_s < 1 || c->read_timeout_s < 1) {
+		snprintf(why, whylen, "idle_timeout_s and read_timeout_s must "
+		    "be at least 1");
+		return KTS_EINVAL;
+	}
+	if (c->max_level + ag_round_height(c->max_requests) > 255) {
+		snprintf(why, whylen, "max_level %u leaves no room for a round "
+		    "of max_requests %llu (%u levels; 255 in all)",
+		    c->max_level, (unsigned long long)c->max_requests,
+		    ag_round_height(c->max_requests));
 		return KTS_EINVAL;
 	}
 	if (c->max_requests < 1 || c->max_client_requests < 1 ||

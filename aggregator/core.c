@@ -204,7 +204,9 @@ do_aggregate(struct ag *ag, struct kts_req *req, const struct kts_req_pdu *p,
 	e.hmac_alg = p->hmac_alg;
 	e.recv_us = now_us(CLOCK_REALTIME);
 	/* Spec 7.10 for each cap; 0x0106 means "retry later". */
-	if (p->aggr.level > ag->eff_max_level)
+	if (ag->stopping)
+		st = KTS_ST_INTERNAL, why = "the aggregator is shutting down";
+	else if (p->aggr.level > ag->eff_max_level)
 		st = KTS_ST_0104, why = "request level too high";
 	else if (!kts_hash_trusted(p->aggr.hash.alg))
 		st = KTS_ST_INVALID_PAYLOAD, why = "the request hash uses an "
@@ -413,6 +415,60 @@ write_ports(struct ag *ag, char *why, size_t whylen)
 	return 0;
 }
 
+/* After the last answer is queued, time for it to reach its client. */
+#define DRAIN_FLUSH_MS 300
+
+static uint64_t
+mono_ms(void)
+{
+	return now_us(CLOCK_MONOTONIC) / 1000u;
+}
+
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct ag *ag = arg;
+
+	if (ag->n_open == 0 && ag->n_flight == 0) {
+		if (ag->drained_ms == 0) {
+			/* The last answers are queued: let them leave. */
+			ag->drained_ms = mono_ms();
+		} else if (mono_ms() - ag->drained_ms >= DRAIN_FLUSH_MS) {
+			kts_log(KTS_LOG_NOTICE, "every request answered: "
+			    "stopping");
+			event_base_loopexit(ag->base, NULL);
+		}
+	} else if (mono_ms() >= ag->stop_deadline_ms) {
+		kts_log(KTS_LOG_WARN, "stopping with %llu requests unanswered",
+		    (unsigned long long)ag->waiting);
+		event_base_loopexit(ag->base, NULL);
+	}
+}
+
+/*
+ * Stop gracefully: new requests are refused, the open round goes to the
+ * parents now, and the loop ends once every round is answered or failed
+ * (the parent timeout bounds that), or at a second signal.
+ */
+void
+ag_drain(struct ag *ag)
+{
+	struct timeval tv = { 0, 20000 };
+
+	if (ag->stopping) {
+		event_base_loopexit(ag->base, NULL);
+		return;
+	}
+	ag->stopping = 1;
+	ag->stop_deadline_ms = mono_ms() + ag->conf->parent_timeout_ms +
+	    DRAIN_FLUSH_MS + 200;
+	if (ag->n_open > 0)
+		close_round(ag);
+	if ((ag->drain = event_new(ag->base, -1, EV_PERSIST, on_drain,
+	    ag)) == NULL || event_add(ag->drain, &tv) != 0)
+		event_base_loopexit(ag->base, NULL);
+}
+
 int
 ag_start(struct ag *ag, char *why, size_t whylen)
 {
@@ -474,6 +530,8 @@ ag_stop(struct ag *ag)
 	free(ag->flight);
 	if (ag->tick != NULL)
 		event_free(ag->tick);
+	if (ag->drain != NULL)
+		event_free(ag->drain);
 	ag_parents_free(ag);
 	kts_srv_free(ag->srv);
 	kts_users_free(ag->users);

@@ -11,32 +11,44 @@
 #include "prom.h"
 #include "wr.h"
 
+/* One metric family per parent field, each under its TYPE line. */
 static int
 metrics_parents(struct ag *ag, struct kts_wr *wr)
 {
-	struct kts_up_stats us;
+	struct kts_up_stats us[AG_MAX_PARENTS];
 	size_t i;
 	int r = 0;
 
+	for (i = 0; i < ag->n_parents; i++)
+		kts_up_stats(ag->parents[i].up, &us[i]);
 	r |= kts_prom_put(wr, "# TYPE kts_parent_rounds_total counter\n");
-	for (i = 0; i < ag->n_parents; i++) {
-		const struct ag_parent *p = &ag->parents[i];
-
-		kts_up_stats(p->up, &us);
+	for (i = 0; i < ag->n_parents; i++)
 		r |= kts_prom_put(wr, "kts_parent_rounds_total{parent=\"%zu\","
-		    "result=\"first\"} %llu\n", i, (unsigned long long)p->ok);
-		r |= kts_prom_put(wr, "kts_parent_rounds_total{parent=\"%zu\","
-		    "result=\"failed\"} %llu\n", i,
-		    (unsigned long long)p->failed);
-		r |= kts_prom_put(wr, "kts_parent_timeouts_total{parent="
-		    "\"%zu\"} %llu\n", i, (unsigned long long)us.timeouts);
-		r |= kts_prom_put(wr, "kts_parent_waiting{parent=\"%zu\"} "
-		    "%llu\n", i, (unsigned long long)us.inflight);
+		    "result=\"first\"} %llu\n"
+		    "kts_parent_rounds_total{parent=\"%zu\",result=\"failed\"}"
+		    " %llu\n", i, (unsigned long long)ag->parents[i].ok, i,
+		    (unsigned long long)ag->parents[i].failed);
+	r |= kts_prom_put(wr, "# TYPE kts_parent_timeouts_total counter\n");
+	for (i = 0; i < ag->n_parents; i++)
+		r |= kts_prom_put(wr, "kts_parent_timeouts_total{parent=\"%zu\"}"
+		    " %llu\n", i, (unsigned long long)us[i].timeouts);
+	r |= kts_prom_put(wr, "# TYPE kts_parent_waiting gauge\n");
+	for (i = 0; i < ag->n_parents; i++)
+		r |= kts_prom_put(wr, "kts_parent_waiting{parent=\"%zu\"} %llu\n",
+		    i, (unsigned long long)us[i].inflight);
+	r |= kts_prom_put(wr, "# TYPE kts_parent_latency_ms gauge\n");
+	for (i = 0; i < ag->n_parents; i++)
 		r |= kts_prom_put(wr, "kts_parent_latency_ms{parent=\"%zu\"} "
-		    "%.3f\n", i, p->last_ms);
-		r |= kts_prom_put(wr, "kts_parent_max_level{parent=\"%zu\"} "
-		    "%d\n", i, p->has_conf ? (int)p->max_level : -1);
-	}
+		    "%.3f\n", i, ag->parents[i].last_ms);
+	r |= kts_prom_put(wr, "# TYPE kts_parent_max_level gauge\n");
+	for (i = 0; i < ag->n_parents; i++)
+		r |= kts_prom_put(wr, "kts_parent_max_level{parent=\"%zu\"} %d\n",
+		    i, ag->parents[i].has_conf ?
+		    (int)ag->parents[i].max_level : -1);
+	r |= kts_prom_put(wr, "# TYPE kts_parent_up gauge\n");
+	for (i = 0; i < ag->n_parents; i++)
+		r |= kts_prom_put(wr, "kts_parent_up{parent=\"%zu\"} %d\n", i,
+		    ag->parents[i].healthy);
 	return r;
 }
 
@@ -57,24 +69,29 @@ metrics(struct ag *ag, struct kts_wr *wr)
 	    "kts_signatures_total %llu\n", (unsigned long long)s->answered);
 	r |= kts_prom_errors(wr, "kts_errors_total", s->errors);
 	r |= kts_prom_put(wr, "# TYPE kts_rounds_total counter\n"
-	    "kts_rounds_total %llu\nkts_rounds_failed_total %llu\n",
+	    "kts_rounds_total %llu\n# TYPE kts_rounds_failed_total counter\n"
+	    "kts_rounds_failed_total %llu\n",
 	    (unsigned long long)s->rounds,
 	    (unsigned long long)s->rounds_failed);
 	r |= kts_prom_put(wr, "# TYPE kts_round_requests gauge\n"
-	    "kts_round_requests %llu\nkts_round_requests_max %llu\n",
+	    "kts_round_requests %llu\n# TYPE kts_round_requests_max gauge\n"
+	    "kts_round_requests_max %llu\n",
 	    (unsigned long long)s->last_round_requests,
 	    (unsigned long long)s->round_requests_max);
 	r |= kts_prom_put(wr, "# TYPE kts_round_latency_ms gauge\n"
-	    "kts_round_latency_ms %.3f\nkts_parent_answer_ms %.3f\n",
+	    "kts_round_latency_ms %.3f\n# TYPE kts_parent_answer_ms gauge\n"
+	    "kts_parent_answer_ms %.3f\n",
 	    s->last_round_ms, s->last_parent_ms);
 	r |= kts_prom_put(wr, "# TYPE kts_requests_waiting gauge\n"
-	    "kts_requests_waiting %llu\nkts_rounds_waiting %zu\n",
+	    "kts_requests_waiting %llu\n# TYPE kts_rounds_waiting gauge\n"
+	    "kts_rounds_waiting %zu\n",
 	    (unsigned long long)ag->waiting, ag->n_flight);
 	r |= kts_prom_put(wr, "# TYPE kts_max_level gauge\n"
 	    "kts_max_level %u\n", ag->eff_max_level);
 	r |= metrics_parents(ag, wr);
 	r |= kts_prom_put(wr, "# TYPE kts_connections_total counter\n"
-	    "kts_connections_total %llu\nkts_connections_open %llu\n"
+	    "kts_connections_total %llu\n# TYPE kts_connections_open gauge\n"
+	    "kts_connections_open %llu\n# TYPE kts_rejected_total counter\n"
 	    "kts_rejected_total %llu\n",
 	    (unsigned long long)ss.conns_total,
 	    (unsigned long long)ss.conns_open,
@@ -82,22 +99,25 @@ metrics(struct ag *ag, struct kts_wr *wr)
 	return r != 0 ? KTS_ENOMEM : 0;
 }
 
-/* Healthy while some parent answered its last round or none was sent. */
+/*
+ * Healthy while some parent's last answer (to a round or to the
+ * configuration request made every 30 s) was good, and not draining.
+ */
 static int
 healthz(struct ag *ag, struct kts_wr *wr)
 {
-	struct kts_up_stats us;
 	size_t i;
 	size_t up = 0;
 
-	for (i = 0; i < ag->n_parents; i++) {
-		kts_up_stats(ag->parents[i].up, &us);
-		if (us.connected && (ag->parents[i].has_conf ||
-		    ag->parents[i].ok > 0))
-			up++;
+	for (i = 0; i < ag->n_parents; i++)
+		up += ag->parents[i].healthy ? 1 : 0;
+	if (ag->stopping) {
+		if (kts_prom_put(wr, "stopping\n") != 0)
+			return -1;
+		return 503;
 	}
 	if (up == 0) {
-		if (kts_prom_put(wr, "no parent reachable (of %zu)\n",
+		if (kts_prom_put(wr, "no parent answers (of %zu)\n",
 		    ag->n_parents) != 0)
 			return -1;
 		return 503;

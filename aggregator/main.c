@@ -8,12 +8,14 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
 #include "aggregator.h"
 #include "conf.h"
 #include "err.h"
+#include "limits.h"
 #include "log.h"
 #include "util.h"
 
@@ -52,8 +54,9 @@ log_stderr(int level, const char *msg, void *arg)
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	kts_log(KTS_LOG_NOTICE, "signal %d: stopping", (int)sig);
-	event_base_loopexit(arg, NULL);
+	kts_log(KTS_LOG_NOTICE, "signal %d: answering what waits, then "
+	    "stopping (again to stop at once)", (int)sig);
+	ag_drain(arg);
 }
 
 static int
@@ -72,7 +75,8 @@ static void
 raise_nofile(const struct ag_conf *c)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)c->max_conns + 64;
+	rlim_t want = (rlim_t)c->max_conns + 64 +
+	    (rlim_t)c->n_parents * KTS_UP_HTTP_POOL;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
 		return;
@@ -82,6 +86,47 @@ raise_nofile(const struct ag_conf *c)
 		    "max_conns %llu (raise ulimit -n)",
 		    (unsigned long long)rl.rlim_cur,
 		    (unsigned long long)c->max_conns);
+}
+
+/*
+ * A configuration file that holds a key (parent_key, or credentials in a
+ * parent URL) must be for our eyes only, as the users file is.
+ */
+static int
+check_key_file(const char *path, const struct ag_conf *c, char *why,
+    size_t whylen)
+{
+	struct stat st;
+	size_t i;
+	int keys = c->parent_key != NULL;
+
+	for (i = 0; i < c->n_parents; i++)
+		if (strchr(c->parents[i], '@') != NULL)
+			keys = 1;
+	if (!keys || stat(path, &st) != 0 || (st.st_mode & 077) == 0)
+		return 0;
+	snprintf(why, whylen, "%s: holds a parent key but is readable by "
+	    "group or others (chmod 600 it)", path);
+	return KTS_EINVAL;
+}
+
+/* -t: what starting would check, short of listening. */
+static int
+test_start(struct ag_conf *conf, char *why, size_t whylen)
+{
+	struct ag ag;
+	int r;
+
+	memset(&ag, 0, sizeof(ag));
+	ag.conf = conf;
+	if ((ag.base = event_base_new()) == NULL)
+		return KTS_ENOMEM;
+	if ((r = kts_users_load(conf->users, &ag.users, why, whylen)) == 0)
+		r = ag_parents_init(&ag, why, whylen);
+	ag_parents_free(&ag);
+	kts_users_free(ag.users);
+	event_base_free(ag.base);
+	return r;
 }
 
 static int
@@ -98,8 +143,8 @@ run(struct ag_conf *conf)
 	raise_nofile(conf);
 	if ((ag.base = event_base_new()) == NULL)
 		return 1;
-	sigs[0] = evsignal_new(ag.base, SIGINT, on_signal, ag.base);
-	sigs[1] = evsignal_new(ag.base, SIGTERM, on_signal, ag.base);
+	sigs[0] = evsignal_new(ag.base, SIGINT, on_signal, &ag);
+	sigs[1] = evsignal_new(ag.base, SIGTERM, on_signal, &ag);
 	if (sigs[0] != NULL)
 		evsignal_add(sigs[0], NULL);
 	if (sigs[1] != NULL)
@@ -169,9 +214,13 @@ main(int argc, char **argv)
 		if (c == 's')
 			r = kts_conf_set_kv(optarg, conf_cb, &conf, why,
 			    sizeof(why));
-	if (r != 0 || (r = ag_conf_check(&conf, why, sizeof(why))) != 0)
+	if (r != 0 || (r = ag_conf_check(&conf, why, sizeof(why))) != 0 ||
+	    (cfile != NULL && (r = check_key_file(cfile, &conf, why,
+	    sizeof(why))) != 0))
 		goto fail;
 	kts_log_set(log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level, NULL);
+	if (test && (r = test_start(&conf, why, sizeof(why))) != 0)
+		goto fail;
 	if (test) {
 		printf("configuration OK\n");
 		ag_conf_free(&conf);

@@ -24,8 +24,11 @@
 #include "tlv.h"
 #include "verify.h"
 
-/* Ask a parent for its configuration this often, sooner until it answers. */
-#define CONF_EVERY_MS 300000u
+/*
+ * Ask a parent for its configuration this often (it also tells /healthz
+ * that an idle parent is alive), sooner until it answers.
+ */
+#define CONF_EVERY_MS 30000u
 #define CONF_RETRY_MS 5000u
 
 static uint64_t
@@ -37,19 +40,6 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Levels a round adds above its tallest request (spec 4.2, 4.5). */
-static unsigned
-round_height(uint64_t max_requests)
-{
-	unsigned h = 1;		/* the metadata join */
-
-	while (max_requests > 1) {
-		max_requests = (max_requests + 1) / 2;
-		h++;
-	}
-	return h;
-}
-
 /*
  * Lower the level offered to clients so the tallest round still fits
  * under every parent that said how tall a request it takes.
@@ -58,7 +48,7 @@ static void
 fit_levels(struct ag *ag)
 {
 	unsigned eff = ag->conf->max_level;
-	unsigned h = round_height(ag->conf->max_requests);
+	unsigned h = ag_round_height(ag->conf->max_requests);
 	size_t i;
 
 	for (i = 0; i < ag->n_parents; i++) {
@@ -103,10 +93,12 @@ on_conf(struct ag *ag, struct ag_parent *p, const uint8_t *pdu, size_t len)
 	    top.tag != KTS_TAG_AGGR_RESP ||
 	    kts_pdu_hmac_check(pdu, len, p->key, strlen(p->key)) != 0) {
 		kts_log(KTS_LOG_WARN, "parent %s: its configuration answer "
-		    "does not check (wrong parent_user or parent_key?)",
-		    p->shown);
+		    "does not check (wrong parent_user or parent_key, or no "
+		    "conf service for us there?)", p->shown);
+		p->healthy = 0;
 		return;
 	}
+	p->healthy = 1;
 	kts_rd_init(&rd, top.val, top.len);
 	while (kts_rd_left(&rd) > 0 && kts_tlv_read(&rd, &t) == 0) {
 		if (t.tag != 0x04)
@@ -256,6 +248,7 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	else if (check_answer(ag, p, rd, pdu, len, &t, &idx, &n_idx, &upper,
 	    why, sizeof(why)) == 0) {
 		p->ok++;
+		p->healthy = 1;
 		p->last_ms = (double)(mono_us() - rd->closed_us) / 1000.0;
 		ag->st.last_parent_ms = p->last_ms;
 		flight_remove(ag, fi);
@@ -267,6 +260,7 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	}
 	kts_wr_free(&upper);
 	p->failed++;
+	p->healthy = 0;
 	kts_log(KTS_LOG_WARN, "parent %s: round %llu: %s", p->shown,
 	    (unsigned long long)id, why);
 	/* Timeouts only: 0x0301; anything else makes it 0x0300. */
@@ -295,6 +289,8 @@ on_up(void *arg, struct kts_up *up, uint64_t id, const uint8_t *pdu,
 	if (id == KTS_UP_NO_ID) {
 		if (pdu != NULL)
 			on_conf(ag, p, pdu, len);
+		else
+			p->healthy = 0;
 		return;
 	}
 	on_round(ag, p, id, pdu, len, why);
@@ -332,6 +328,7 @@ ag_round_send(struct ag *ag, struct ag_round *rd)
 		    rd->root_level)) != 0 ||
 		    (r = kts_up_send(p->up, rd->id, wr.p, wr.len)) != 0) {
 			p->failed++;
+			p->healthy = 0;
 			rd->status = KTS_ST_UPSTREAM;
 			snprintf(rd->msg, sizeof(rd->msg), "no parent signed the "
 			    "round (last: %s)", r == KTS_EIO ? "the parent is "
@@ -373,23 +370,33 @@ ag_parents_tick(struct ag *ag)
 	kts_wr_free(&wr);
 }
 
-/* The URL without user:key@ (for logs and the configuration answer). */
+/*
+ * The URL without user:key@ (for logs and the configuration answer).  The
+ * credentials end at the last '@' before the path: a key may hold an '@'.
+ */
 static char *
 url_shown(const char *url)
 {
 	const char *s = strstr(url, "://");
-	const char *at;
-	const char *slash;
+	const char *end;
+	const char *at = NULL;
+	const char *q;
 	char *out;
 	size_t n;
 
-	if (s == NULL || (at = strchr(s + 3, '@')) == NULL ||
-	    ((slash = strchr(s + 3, '/')) != NULL && slash < at))
+	if (s == NULL)
 		return strdup(url);
-	n = strlen(url) - (size_t)(at + 1 - (s + 3));
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	for (q = s; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL)
+		return strdup(url);
+	n = (size_t)(s - url) + strlen(at + 1);
 	if ((out = malloc(n + 1)) == NULL)
 		return NULL;
-	snprintf(out, n + 1, "%.*s%s", (int)(s + 3 - url), url, at + 1);
+	snprintf(out, n + 1, "%.*s%s", (int)(s - url), url, at + 1);
 	return out;
 }
 

@@ -61,7 +61,8 @@ struct kts_up {
 	int port;
 	char *path;			/* HTTP: request target */
 	char *hosthdr;			/* HTTP: Host header value */
-	struct sockaddr_storage sa;	/* TCP: resolved once */
+	char addr[64];			/* HTTP: the resolved address */
+	struct sockaddr_storage sa;	/* resolved once */
 	int salen;
 	struct bufferevent *bev;	/* TCP: the connection, or NULL */
 	int connected;
@@ -247,9 +248,10 @@ pdu_has(const uint8_t *pdu, size_t len, uint16_t tag)
 }
 
 /*
- * One whole response PDU: to the request with its id; without an id, an
- * error PDU goes to every request waiting on the connection and anything
- * else (a configuration answer) to the oldest KTS_UP_NO_ID request.
+ * One whole response PDU: to the request with its id.  Without an id it
+ * goes to the oldest KTS_UP_NO_ID request (a configuration answer, or the
+ * error that refused it); an error PDU with no such request waiting goes
+ * to every request waiting on the connection.
  */
 static void
 tcp_one(struct kts_up *up, const uint8_t *pdu, size_t len)
@@ -260,8 +262,17 @@ tcp_one(struct kts_up *up, const uint8_t *pdu, size_t len)
 	int r;
 
 	if ((r = kts_resp_req_id(pdu, len, &id)) == KTS_ENOTFOUND) {
-		all = pdu_has(pdu, len, 0x03);
+		/*
+		 * An error PDU answers everything waiting, unless a request
+		 * without an id waits: a refused configuration request is the
+		 * likelier cause, and must not fail the rounds around it.
+		 */
 		id = KTS_UP_NO_ID;
+		all = pdu_has(pdu, len, 0x03);
+		for (i = 0; all && i < up->n_wait; i++)
+			if (!up->wait[i].dead && up->wait[i].why[0] == '\0' &&
+			    up->wait[i].req_id == KTS_UP_NO_ID)
+				all = 0;
 	} else if (r != 0) {
 		kts_log(KTS_LOG_WARN, "upstream %s port %d: a response that "
 		    "is not a PDU", up->host, up->port);
@@ -420,6 +431,10 @@ http_done_cb(struct evhttp_request *hreq, void *arg)
 	else if ((p = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
 		snprintf(why, sizeof(why), "out of memory");
 	up->wait[i].hreq = NULL;
+	if (code == 0)
+		up->down_since_ms = mono_ms();
+	else
+		up->down_since_ms = 0;
 	if (up->sending) {
 		/* evhttp failed at once, inside kts_up_send(). */
 		wait_defer_fail(&up->wait[i], why[0] != '\0' ? why :
@@ -444,7 +459,7 @@ http_slot(struct kts_up *up)
 			continue;
 		if (up->slots[i].conn == NULL) {
 			up->slots[i].conn = evhttp_connection_base_new(up->base,
-			    NULL, up->host, (unsigned short)up->port);
+			    NULL, up->addr, (unsigned short)up->port);
 			if (up->slots[i].conn == NULL)
 				return SIZE_MAX;
 			evhttp_connection_set_retries(up->slots[i].conn, 0);
@@ -512,7 +527,8 @@ kts_up_send(struct kts_up *up, uint64_t req_id, const uint8_t *pdu,
 
 	if (up->n_wait >= KTS_UP_MAX_INFLIGHT)
 		return KTS_ETOOBIG;
-	if (up->tcp && up->bev == NULL && up->down_since_ms != 0 &&
+	/* A parent that just failed to connect is left alone a while. */
+	if ((!up->tcp || up->bev == NULL) && up->down_since_ms != 0 &&
 	    mono_ms() - up->down_since_ms < KTS_UP_RETRY_MS)
 		return KTS_EIO;
 	if ((w = wait_add(up, req_id)) == NULL)
@@ -589,20 +605,28 @@ up_url(struct kts_up *up, const char *url, char *why, size_t whylen)
 	snprintf(up->path, n, "%s%s%s", path, query != NULL ? "?" : "",
 	    query != NULL ? query : "");
 	snprintf(up->hosthdr, hl + 16, "%s:%d", up->host, up->port);
-	if (up->tcp) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		snprintf(port, sizeof(port), "%d", up->port);
-		if (evutil_getaddrinfo(up->host, port, &hints, &ai) != 0 ||
-		    ai == NULL || ai->ai_addrlen > sizeof(up->sa)) {
-			snprintf(why, whylen, "cannot resolve the host %.128s",
-			    up->host);
-			r = KTS_EINVAL;
-			goto out;
-		}
-		memcpy(&up->sa, ai->ai_addr, ai->ai_addrlen);
-		up->salen = (int)ai->ai_addrlen;
+	/* Resolved here, so no lookup ever blocks the event loop. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", up->port);
+	if (evutil_getaddrinfo(up->host, port, &hints, &ai) != 0 ||
+	    ai == NULL || ai->ai_addrlen > sizeof(up->sa)) {
+		snprintf(why, whylen, "cannot resolve the host %.128s",
+		    up->host);
+		r = KTS_EINVAL;
+		goto out;
+	}
+	memcpy(&up->sa, ai->ai_addr, ai->ai_addrlen);
+	up->salen = (int)ai->ai_addrlen;
+	if (evutil_inet_ntop(ai->ai_family, ai->ai_family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+	    up->addr, sizeof(up->addr)) == NULL) {
+		snprintf(why, whylen, "cannot resolve the host %.128s",
+		    up->host);
+		r = KTS_EINVAL;
+		goto out;
 	}
 	r = 0;
 out:

@@ -7,7 +7,8 @@
  * it; responses are matched to requests by their request id, in any
  * order (spec 8.3).  HTTP keeps a pool of keep-alive connections with one
  * request on each at a time.  A lost connection is made again by the
- * next send, but not sooner than KTS_UP_RETRY_MS after a failed one.
+ * next send, but not sooner than KTS_UP_RETRY_MS after a failed connect
+ * (over either transport).
  *
  * Every kts_up_send() that returns 0 gets exactly one callback later,
  * from the event loop and never from inside kts_up_send(): either the
@@ -37,7 +38,8 @@ typedef void (*kts_up_fn)(void *arg, struct kts_up *up, uint64_t req_id,
 
 /*
  * kts_up_new - a client for url on base; timeout_ms bounds each request
- * from send to answer (1..600000).  Host names are resolved here, once.
+ * from send to answer (1..600000).  The host name is resolved here, once,
+ * so the event loop never waits for a lookup.
  * Returns 0, KTS_EINVAL (bad URL or timeout: why says so; the message
  * never repeats the URL, which may hold a key) or KTS_ENOMEM.
  * Ownership: free *out with kts_up_free().

@@ -11,8 +11,10 @@
 #  B. bad requests to a leaf get the right status (KSI spec 7.9, 7.10);
 #     clients that disconnect mid-round do not disturb the others;
 #  C. a leaf with two parents: one is killed under load (the other
-#     answers), then both (errors within the parent timeout, no hang),
-#     then one comes back (signing works again).
+#     answers), then both (errors within the parent timeout, no hang,
+#     /healthz says 503), then one comes back (signing works again);
+#  D. configuration checks (-t) and a graceful stop: SIGTERM answers what
+#     waits before the aggregator exits.
 # One line per check; every wait and loop is bounded in count and time.
 set -u
 
@@ -260,6 +262,7 @@ start_agg() {
 		echo "parent_timeout_ms = 3000"
 		for p in "$@"; do echo "parent = $p"; done
 	} > "$tmp/$name.conf"
+	chmod 600 "$tmp/$name.conf"	# it holds a key
 	run_agg "$name"
 }
 run_agg() { # NAME: (re)start it from its configuration
@@ -300,6 +303,8 @@ else
 fi
 kill -9 "$(cat "$tmp/mid2.pid")"
 sleep 0.3
+read -r hh x < "$tmp/ha.ports"
+printf 'GET /healthz HTTP/1.0\r\n\r\n' > "$tmp/healthz.http"
 s0=$(date +%s)
 expect "both parents down: an upstream error, not a hang" "status 0x030" \
     "$pdu" aggr "$ha_url" -u "$KTS_USER" -k "$KTS_KEY" -t 10000
@@ -309,6 +314,8 @@ if [ $el -le 5 ]; then
 else
 	bad "the error took $el s"
 fi
+expect "/healthz with both parents down" "http 503" \
+    "$pdu" raw 127.0.0.1 "$hh" -f "$tmp/healthz.http" -t 5000
 # mid2 comes back on a port of its own: pin the one it had.
 sed -i "s/^tcp_port = .*/tcp_port = $m2/" "$tmp/mid2.conf"
 run_agg mid2
@@ -324,5 +331,48 @@ case $got in
 "status 0x0000"*) ok "a parent that came back is used again" ;;
 *) bad "after a parent came back: $got" ;;
 esac
+
+part "D. configuration checks and a graceful stop"
+cp "$tmp/ha.conf" "$tmp/bad.conf"
+chmod 644 "$tmp/bad.conf"
+expect "-t refuses a key in a file others can read" "kts-aggregator: " \
+    "$agg" -t -c "$tmp/bad.conf"
+grep -q "chmod 600" "$tmp/out" || bad "  ... without saying chmod 600"
+chmod 600 "$tmp/bad.conf"
+expect "-t accepts the two-parent leaf's configuration" "configuration OK" \
+    "$agg" -t -c "$tmp/ha.conf"
+expect "-t checks that the users file can be read" "kts-aggregator: " \
+    "$agg" -t -c "$tmp/bad.conf" --set users="$tmp/nonexistent"
+expect "-t checks a parent's URL" "kts-aggregator: parent " \
+    "$agg" -t -c "$tmp/bad.conf" --set parent=ftp://127.0.0.1/
+expect "a max_level that leaves no room for a round is refused" \
+    "kts-aggregator: max_level 250" "$agg" -t -c "$tmp/bad.conf" \
+    --set max_level=250
+read -r hh x < "$tmp/ha.ports"
+expect "/healthz of a leaf whose parents answer" "http 200" \
+    "$pdu" raw 127.0.0.1 "$hh" -f "$tmp/healthz.http" -t 5000
+# A leaf straight under the calendar: a request waits up to a second.
+start_agg drain agg-middle "$KTS_CAL_TCP_URL" || bad "cannot start drain"
+"$pdu" aggr "ksi+tcp://127.0.0.1:$aport" -u "$KTS_USER" -k "$KTS_KEY" \
+    >"$tmp/drain.out" 2>&1 &
+dp=$!
+sleep 0.3
+kill -TERM "$(cat "$tmp/drain.pid")"
+wait $dp
+got=$(head -n 1 "$tmp/drain.out")
+case $got in
+"status 0x0000 payload hmac=ok"*) ok "SIGTERM: the waiting request was signed" ;;
+*) bad "SIGTERM: the waiting request got '$got'" ;;
+esac
+i=0
+while kill -0 "$(cat "$tmp/drain.pid")" 2>/dev/null && [ $i -lt 60 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$(cat "$tmp/drain.pid")" 2>/dev/null; then
+	bad "the aggregator did not stop after SIGTERM"
+else
+	ok "then it stopped"
+fi
 
 finish

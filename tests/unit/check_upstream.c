@@ -96,7 +96,11 @@ on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
 	uint64_t id = 0;
 	size_t i;
 
-	ck_assert_int_eq(kts_resp_req_id(pdu, len, &id), 0);
+	/* A request without an id (configuration) is refused. */
+	if (kts_resp_req_id(pdu, len, &id) != 0) {
+		answer(req, 0, 1);
+		return;
+	}
 	switch ((int)(id >> 32)) {
 	case CMD_NOW:
 		answer(req, id, 0);
@@ -125,7 +129,8 @@ on_up(void *arg, struct kts_up *up, uint64_t id, const uint8_t *pdu,
 {
 	struct fx *fx = arg;
 	uint64_t rid;
-	size_t n = (size_t)(id & 0xffffffffu);
+	size_t n = id == KTS_UP_NO_ID ? MAX_IDS - 1 :
+	    (size_t)(id & 0xffffffffu);
 
 	ck_assert_ptr_eq(up, fx->up);
 	if (fx->in_send)
@@ -350,6 +355,33 @@ START_TEST(test_tcp_error_pdu)
 }
 END_TEST
 
+/*
+ * A refused configuration request (an error PDU without an id) goes to
+ * the request without an id, not to the rounds waiting beside it.
+ */
+START_TEST(test_tcp_error_for_conf)
+{
+	static const uint8_t conf[] = { 0x82, 0x20, 0x00, 0x02, 0x04, 0x00 };
+	struct fx fx;
+
+	fx_start(&fx);
+	fx_client(&fx, 1, 400);
+	ck_assert_int_eq(send_id(&fx, ID(CMD_NEVER, 1)), 0);
+	ck_assert_int_eq(kts_up_send(fx.up, KTS_UP_NO_ID, conf, sizeof(conf)),
+	    0);
+	run(&fx, 1, WAIT_MS);
+	ck_assert_uint_eq(fx.n_cb, 1);
+	ck_assert_uint_eq(fx.n_ok, 1);
+	ck_assert_int_eq(fx.seen[MAX_IDS - 1], 1);
+	ck_assert_int_eq(fx.seen[1], 0);
+	/* The round still waits, and times out on its own. */
+	run(&fx, 2, WAIT_MS);
+	ck_assert_int_eq(fx.seen[1], 1);
+	ck_assert_ptr_nonnull(strstr(fx.why, "timeout"));
+	fx_stop(&fx);
+}
+END_TEST
+
 /* The server drops the connection: everything waiting fails once. */
 START_TEST(test_tcp_dropped)
 {
@@ -410,8 +442,8 @@ refused(int tcp)
 	ck_assert_uint_eq(fx.n_cb, 1);
 	ck_assert_uint_eq(fx.n_ok, 0);
 	ck_assert_int_eq(fx.cb_in_send, 0);
-	if (tcp)	/* tried again only after KTS_UP_RETRY_MS */
-		ck_assert_int_eq(send_id(&fx, ID(CMD_NOW, 2)), KTS_EIO);
+	/* Tried again only after KTS_UP_RETRY_MS. */
+	ck_assert_int_eq(send_id(&fx, ID(CMD_NOW, 2)), KTS_EIO);
 	fx_stop(&fx);
 }
 
@@ -527,6 +559,7 @@ suite(void)
 	tcase_add_test(tc, test_tcp_timeout);
 	tcase_add_test(tc, test_http_timeout);
 	tcase_add_test(tc, test_tcp_error_pdu);
+	tcase_add_test(tc, test_tcp_error_for_conf);
 	tcase_add_test(tc, test_tcp_dropped);
 	tcase_add_test(tc, test_tcp_refused);
 	tcase_add_test(tc, test_http_refused);
