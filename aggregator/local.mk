@@ -11,3 +11,5 @@ aggregator_kts_aggregator_LDADD = lib/libkts.la $(CRYPTO_LIBS) \
 # kts-calendar, kts-aggregator and tests/kts-pdu built).
 TESTS += tests/integration/aggregator.sh
 EXTRA_DIST += tests/integration/aggregator.sh
+dist_man_MANS += docs/kts-aggregator.8
+EXTRA_DIST += aggregator/kts-aggregator.conf.example docs/aggregator.md
