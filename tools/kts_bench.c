@@ -1,7 +1,7 @@
 /*
  * kts_bench.c - kts-bench, a developer benchmark of the verifier, and the
  * entry to "kts-bench extend", the extender load generator
- * (kts_bench_net.c).
+ * (kts_bench_extend.c).
  *
  * usage: kts-bench verify|parse [--seconds S] [-q] SIG...
  *        kts-bench extend --url URL --user U --key K [--connections N]

@@ -6,7 +6,8 @@
 
 /*
  * kts_bench_extend - "kts-bench extend": load an extender with extension
- * requests (kts_bench_net.c).  argv holds the arguments after "extend".
+ * requests (kts_bench_extend.c, on the generator of kts_bench_net.c).
+ * argv holds the arguments after "extend".
  * Returns the exit status: 0 when the run finished (errors are counted
  * and reported, not fatal), 1 when it could not run, 3 for bad arguments.
  * Ownership: nothing changes hands.
