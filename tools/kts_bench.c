@@ -1,13 +1,15 @@
 /*
  * kts_bench.c - kts-bench, a developer benchmark of the verifier, and the
  * entry to its network subcommands (kts_bench_net.h): "extend" loads an
- * extender, "sign" a signing service (docs/performance.md).
+ * extender, "sign" a signing service, "http-baseline" a bare evhttp
+ * server (docs/performance.md).
  *
  * usage: kts-bench verify|parse [--seconds S] [-q] SIG...
  *        kts-bench extend --url URL --user U --key K [--connections N]
  *            [--depth D] [--seconds S] [--tcp] [-q]
  *        kts-bench sign --url URL --user U --key K [--connections N]
  *            [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]
+ *        kts-bench http-baseline [--seconds S] [--connections N] [-q]
  *
  * verify and parse load the signatures into memory, then on one thread parses and (for
  * "verify") runs the internal policy over them round-robin for S seconds
@@ -159,10 +161,14 @@ usage(FILE *fp)
 	    "       kts-bench sign --url URL --user U --key K "
 	    "[--connections N]\n"
 	    "           [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]\n"
+	    "       kts-bench http-baseline [--seconds S] [--connections N] "
+	    "[-q]\n"
 	    "  verify: signature verifications per second on one thread; "
 	    "parse: parses.\n"
 	    "  extend, sign: extension or aggregation requests per second "
 	    "against URL.\n"
+	    "  http-baseline: HTTP requests per second against a bare evhttp "
+	    "server.\n"
 	    "  kts-bench SUBCOMMAND --help for the options; "
 	    "docs/performance.md for more.\n", fp);
 	return 3;
@@ -193,6 +199,8 @@ main(int argc, char **argv)
 		return kts_bench_extend(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
 		return kts_bench_sign(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "http-baseline") == 0)
+		return kts_bench_baseline(argc - 2, argv + 2);
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);

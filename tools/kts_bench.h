@@ -16,8 +16,11 @@
  * requests (kts_bench_extend.c).
  * kts_bench_sign - "kts-bench sign": load a signing service with
  * aggregation requests (kts_bench_sign.c).
+ * kts_bench_baseline - "kts-bench http-baseline": load a bare evhttp
+ * server in a child process (kts_bench_baseline.c).
  */
 int kts_bench_extend(int argc, char **argv);
 int kts_bench_sign(int argc, char **argv);
+int kts_bench_baseline(int argc, char **argv);
 
 #endif
