@@ -136,6 +136,11 @@ fuzz-smoke:
 	@exit 1
 endif
 
+## kts-bench sign, extend and http-baseline against a kts-stack on
+## 127.0.0.1 (tools/kts_bench_net.c); about 10 s.
+TESTS += tests/integration/bench.sh
+EXTRA_DIST += tests/integration/bench.sh
+
 ## Every lib/*.h compiles on its own (STYLE.md 16).
 TESTS += tests/headertest.sh
 EXTRA_DIST += tests/headertest.sh

@@ -1,13 +1,17 @@
 /*
  * kts_bench.c - kts-bench, a developer benchmark of the verifier, and the
- * entry to "kts-bench extend", the extender load generator
- * (kts_bench_net.c).
+ * entry to its network subcommands (kts_bench_net.h): "extend" loads an
+ * extender, "sign" a signing service, "http-baseline" a bare evhttp
+ * server (docs/performance.md).
  *
  * usage: kts-bench verify|parse [--seconds S] [-q] SIG...
  *        kts-bench extend --url URL --user U --key K [--connections N]
  *            [--depth D] [--seconds S] [--tcp] [-q]
+ *        kts-bench sign --url URL --user U --key K [--connections N]
+ *            [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]
+ *        kts-bench http-baseline [--seconds S] [--connections N] [-q]
  *
- * Loads the signatures into memory, then on one thread parses and (for
+ * verify and parse load the signatures into memory, then on one thread parses and (for
  * "verify") runs the internal policy over them round-robin for S seconds
  * (default 5).  Progress goes to stderr once a second unless -q; the last
  * line on stdout is "verify_per_s N" (or "parse_per_s N") by the wall
@@ -148,12 +152,25 @@ run(const struct bench *b)
 }
 
 static int
-usage(void)
+usage(FILE *fp)
 {
 	fputs("usage: kts-bench verify|parse [--seconds S] [-q] SIG...\n"
 	    "       kts-bench extend --url URL --user U --key K "
 	    "[--connections N]\n"
-	    "           [--depth D] [--seconds S] [--tcp] [-q]\n", stderr);
+	    "           [--depth D] [--seconds S] [--tcp] [-q]\n"
+	    "       kts-bench sign --url URL --user U --key K "
+	    "[--connections N]\n"
+	    "           [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]\n"
+	    "       kts-bench http-baseline [--seconds S] [--connections N] "
+	    "[-q]\n"
+	    "  verify: signature verifications per second on one thread; "
+	    "parse: parses.\n"
+	    "  extend, sign: extension or aggregation requests per second "
+	    "against URL.\n"
+	    "  http-baseline: HTTP requests per second against a bare evhttp "
+	    "server.\n"
+	    "  kts-bench SUBCOMMAND --help for the options; "
+	    "docs/performance.md for more.\n", fp);
 	return 3;
 }
 
@@ -180,12 +197,21 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "extend") == 0)
 		return kts_bench_extend(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
+		return kts_bench_sign(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "http-baseline") == 0)
+		return kts_bench_baseline(argc - 2, argv + 2);
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc < 3)
-		return usage();
+		return usage(stderr);
 	if (strcmp(argv[1], "verify") == 0)
 		b.verify = 1;
 	else if (strcmp(argv[1], "parse") != 0)
-		return usage();
+		return usage(stderr);
 	b.seconds = 5;
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
@@ -194,13 +220,13 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-q") == 0)
 			b.quiet = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			rc = usage();
+			rc = usage(stderr);
 			goto out;
 		} else if (load(&b, argv[i]) != 0)
 			goto out;
 	}
 	if (b.n == 0) {
-		rc = usage();
+		rc = usage(stderr);
 		goto out;
 	}
 	rc = run(&b) == 0 ? 0 : 1;

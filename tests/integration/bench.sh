@@ -1,0 +1,98 @@
+#!/bin/sh
+# bench.sh - kts-bench's network subcommands on 127.0.0.1 (make check).
+#
+# A stack from tools/kts-stack in a temporary folder: "kts-bench sign"
+# over HTTP and raw TCP for 2 s each must report good signatures and no
+# error, "kts-bench extend" still works on the same generator, and
+# "kts-bench http-baseline" for 1 s reports a rate.  Every run is bounded
+# by its --seconds plus the generator's 5 s grace; the stack is stopped
+# and the folder removed on any exit.
+set -u
+
+top=${KTS_TOP_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+src=${KTS_TOP_SRCDIR:-$top}
+bench=$top/tools/kts-bench
+tmp=$(mktemp -d)
+pass=0
+fail=0
+
+# kts-stack finds kts-pki beside itself and the calendar through this.
+KTS_CALENDAR=$top/calendar/kts-calendar
+export KTS_CALENDAR
+
+cleanup() {
+	"$src/tools/kts-stack" stop "$tmp/stack" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# verdict DESCRIPTION REGEX NAME STATUS: the run that wrote $tmp/NAME.out
+# and .err exited with STATUS 0 and its last stdout line matches REGEX.
+verdict() {
+	if [ "$4" -eq 0 ] && tail -n 1 "$tmp/$3.out" | grep -Eq "$2"; then
+		ok "$1: $(tail -n 1 "$tmp/$3.out")"
+	else
+		bad "$1 (exit $4)"
+		sed 's/^/    /' "$tmp/$3.out" "$tmp/$3.err"
+	fi
+}
+
+# last_line_ok DESCRIPTION REGEX COMMAND...: run it, then verdict.
+last_line_ok() {
+	d=$1
+	re=$2
+	shift 2
+	"$@" >"$tmp/run.out" 2>"$tmp/run.err"
+	verdict "$d" "$re" run $?
+}
+
+"$src/tools/kts-stack" start "$tmp/stack" >"$tmp/start.out" 2>&1 ||
+    { echo "FAIL: kts-stack start"; cat "$tmp/start.out"; exit 1; }
+. "$tmp/stack/stack.env"
+cred="--user $KTS_USER --key $KTS_KEY"
+
+# N > 0 good signatures a second and no error, every response checked.
+# The two runs share the calendar's rounds, so they run at the same time.
+good='^sign_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$'
+"$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 2 --connections 8 -q \
+    >"$tmp/http.out" 2>"$tmp/http.err" &
+hp=$!
+"$bench" sign --url "$KTS_AGGR_TCP_URL" --tcp $cred --seconds 2 \
+    --connections 2 --depth 16 -q >"$tmp/tcp.out" 2>"$tmp/tcp.err"
+ts=$?
+wait $hp
+verdict "sign over HTTP" "$good" http $?
+verdict "sign over raw TCP" "$good" tcp $ts
+
+# The calendar has leaves by now; extend runs on the same generator.
+last_line_ok "extend over raw TCP" \
+    '^extend_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$' \
+    "$bench" extend --url "$KTS_AGGR_TCP_URL" --tcp $cred --seconds 1 \
+    --connections 2 -q
+
+# A wrong key: every answer is an error, counted, and the run still ends.
+if "$bench" sign --url "$KTS_AGGR_TCP_URL" --user "$KTS_USER" --key wrong \
+    --seconds 1 --connections 1 --depth 4 -q >"$tmp/out" 2>"$tmp/err" &&
+    tail -n 1 "$tmp/out" | grep -Eq '^sign_per_s 0 .* errors [1-9][0-9]*$' &&
+    grep -q 'authentication failure' "$tmp/err"; then
+	ok "a wrong key gives errors, described"
+else
+	bad "a wrong key gives errors, described"
+	sed 's/^/    /' "$tmp/out" "$tmp/err"
+fi
+
+last_line_ok "http-baseline" '^baseline_per_s [1-9][0-9]*$' \
+    "$bench" http-baseline --seconds 1 --connections 4 -q
+
+if "$bench" sign --url "$KTS_AGGR_URL" $cred --connections 1025 \
+    >/dev/null 2>&1; then
+	bad "--connections over 1024 is refused"
+else
+	ok "--connections over 1024 is refused"
+fi
+
+echo "bench.sh: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

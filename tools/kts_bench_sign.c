@@ -1,0 +1,246 @@
+/*
+ * kts_bench_sign.c - "kts-bench sign", a load generator for an aggregator
+ * or the calendar's signing service (KSI spec 7.4, 7.5, 7.11, 8.2, 8.3;
+ * docs/performance.md), on the generator of kts_bench_net.c.
+ *
+ * usage: kts-bench sign --url URL --user U --key K [--connections N]
+ *            [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]
+ *
+ * N connections to URL are kept busy for S seconds (default 10) with
+ * aggregation requests (PDU v2, HMAC-SHA-256 with K) for random SHA-256
+ * hashes, level 0.  A signing service answers only when its round ends
+ * (about 100 ms at an aggregator, 1 s at the calendar), so many requests
+ * must wait at once: by default 8 connections with 64 PDUs in flight
+ * each over raw TCP (ksi+tcp://; --tcp insists on it), and 64 connections
+ * with one request each over HTTP (keep-alive, as an HTTP client sends
+ * them; D > 1 pipelines HTTP/1.1).
+ *
+ * Every response is checked as a client would before keeping the
+ * signature (spec 7.11): it parses, the HMAC algorithm is SHA-256 and the
+ * HMAC checks with K, the request id is ours, the status is 0, the header
+ * names our login id, the payload turns into a signature
+ * (kts_aggr_resp_to_sig()) whose input hash is the hash sent, and unless
+ * --no-verify that signature passes the internal policy with that hash
+ * as the document hash.  Anything else is an error.
+ *
+ * Bounded as the generator is: N <= 1024 (a server may take fewer: the
+ * calendar closes connections past its KTS_NET_MAX_CONNS), D <= 256.
+ * The last line on stdout is "sign_per_s N p50_ms X p99_ms Y errors Z".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "hash.h"
+#include "kts_bench.h"
+#include "kts_bench_net.h"
+#include "pdu.h"
+#include "rd.h"
+#include "sig.h"
+#include "tlv.h"
+#include "verify.h"
+#include "wr.h"
+
+/* The mode's state. */
+struct sstate {
+	const struct kts_load_opts *o;
+	const char *login;	/* resp_id(): the header's login id, or NULL */
+	char why[256];		/* s_check()'s message */
+};
+
+/* The SHA-256 imprint of the digest d. */
+static void
+imprint(const uint8_t *d, struct kts_imprint *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->alg = KTS_HASH_SHA256;
+	out->len = 32;
+	memcpy(out->d, d, 32);
+}
+
+static int
+s_build(void *arg, struct kts_load *ld, struct kts_flight *f,
+    struct kts_wr *wr)
+{
+	const struct sstate *ss = arg;
+	const struct kts_load_opts *o = ss->o;
+	struct kts_imprint h;
+	uint64_t x;
+	size_t i;
+
+	for (i = 0; i < sizeof(f->u.hash); i += 8) {
+		x = kts_load_rand(ld);
+		memcpy(f->u.hash + i, &x, 8);
+	}
+	imprint(f->u.hash, &h);
+	return kts_aggr_req_build(wr, o->user, o->key, o->keylen,
+	    KTS_HASH_SHA256, f->id, &h, 0);
+}
+
+/* The first child of parent with tag; 0 or -1. */
+static int
+child(const struct kts_tlv *parent, uint16_t tag, struct kts_tlv *out)
+{
+	struct kts_rd rd;
+
+	kts_rd_init(&rd, parent->val, parent->len);
+	while (kts_rd_left(&rd) > 0) {
+		if (kts_tlv_read(&rd, out) != 0)
+			return -1;
+		if (out->tag == tag)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * The request id of the response payload and the header's login id (spec
+ * 7.2, 7.5), read without checking anything else: s_check() does that.
+ */
+static int
+s_resp_id(void *arg, const uint8_t *pdu, size_t len, uint64_t *id)
+{
+	struct sstate *ss = arg;
+	struct kts_tlv top;
+	struct kts_tlv t;
+	struct kts_tlv v;
+
+	ss->login = NULL;
+	if (kts_tlv_parse(pdu, len, &top, NULL) != 0 ||
+	    top.tag != KTS_TAG_AGGR_RESP)
+		return -1;
+	if (child(&top, 0x01, &t) == 0 && child(&t, 0x01, &v) == 0 &&
+	    kts_tlv_str(&v, &ss->login) != 0)
+		ss->login = NULL;
+	if (child(&top, 0x02, &t) != 0 || child(&t, 0x01, &v) != 0 ||
+	    kts_tlv_u64(&v, id) != 0)
+		return -1;
+	return 0;
+}
+
+/* The signature of a good response, against the hash h sent. */
+static const char *
+check_sig(struct sstate *ss, const struct kts_sig *sig,
+    const struct kts_imprint *h)
+{
+	const struct kts_imprint *in = kts_sig_doc_hash(sig);
+	struct kts_vresult res;
+	struct kts_vctx ctx;
+
+	if (ss->login == NULL || strcmp(ss->login, ss->o->user) != 0)
+		return "the login id is not ours";
+	if (in == NULL || !kts_imprint_eq(in, h))
+		return "the signature's input hash is not the hash sent";
+	if (ss->o->no_verify)
+		return NULL;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.doc_hash = h;
+	if (kts_verify(sig, KTS_POL_INTERNAL, &ctx, &res) != 0)
+		return "the internal policy could not run";
+	if (res.verdict == KTS_V_OK)
+		return NULL;
+	snprintf(ss->why, sizeof(ss->why), "the signature does not verify: "
+	    "%s %s", kts_vcode_str(res.code), res.detail != NULL ?
+	    res.detail : "");
+	return ss->why;
+}
+
+/* A response against the request f (spec 7.11). */
+static const char *
+s_check(void *arg, const struct kts_flight *f, const uint8_t *pdu,
+    size_t len)
+{
+	struct sstate *ss = arg;
+	struct kts_perr pe = { 0, 0, NULL };
+	struct kts_sig *sig = NULL;
+	struct kts_imprint h;
+	const char *msg = NULL;
+	const char *why;
+	uint64_t st = 0;
+	int r;
+
+	r = kts_aggr_resp_to_sig(pdu, len, ss->o->key, ss->o->keylen,
+	    KTS_HASH_SHA256, f->id, 0, &st, &msg, &sig, &pe);
+	if (r != 0) {
+		snprintf(ss->why, sizeof(ss->why), "%s at offset %zu: %s",
+		    r == KTS_EVERIFY ? "refused" : "does not parse", pe.off,
+		    pe.what != NULL ? pe.what : kts_strerror(r));
+		return ss->why;
+	}
+	if (st != 0) {
+		snprintf(ss->why, sizeof(ss->why), "status 0x%04llx (%s)%s%.64s",
+		    (unsigned long long)st, kts_status_str(st, 0),
+		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+		return ss->why;
+	}
+	imprint(f->u.hash, &h);
+	why = check_sig(ss, sig, &h);
+	kts_sig_free(sig);
+	return why;
+}
+
+static void
+s_describe(void *arg, const struct kts_flight *f, char *buf, size_t n)
+{
+	snprintf(buf, n, "request %llu (SHA-256:%02x%02x%02x%02x%02x%02x...)",
+	    (unsigned long long)f->id, f->u.hash[0], f->u.hash[1],
+	    f->u.hash[2], f->u.hash[3], f->u.hash[4], f->u.hash[5]);
+}
+
+static void
+s_report(void *arg)
+{
+	const struct sstate *ss = arg;
+
+	printf("random SHA-256 hashes; signatures checked against them%s\n",
+	    ss->o->no_verify ? "" : " and the internal policy");
+}
+
+static int
+usage(FILE *fp)
+{
+	fputs("usage: kts-bench sign --url URL --user USER --key KEY\n"
+	    "           [--connections N] [--depth D] [--seconds S] [--tcp] "
+	    "[--no-verify] [-q]\n"
+	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..1024 "
+	    "(default 8 on\n"
+	    "  raw TCP, 64 on HTTP), D 1..256 requests in flight per "
+	    "connection (default 64\n"
+	    "  on raw TCP, 1 on HTTP), S 1..3600 (default 10).  --no-verify "
+	    "skips the\n"
+	    "  internal policy on each signature (the other checks stay).\n",
+	    fp);
+	return 3;
+}
+
+int
+kts_bench_sign(int argc, char **argv)
+{
+	static struct sstate ss;
+	struct kts_load_mode m = {
+		.server = "signing service", .rate = "sign_per_s",
+		.no_verify_ok = 1, .max_conns = KTS_LOAD_MAX_CONNS,
+		.conns_tcp = 8, .conns_http = 64, .depth_tcp = 64,
+		.seconds = 10,
+		.build = s_build, .resp_id = s_resp_id, .check = s_check,
+		.describe = s_describe, .report = s_report, .arg = &ss,
+	};
+	struct kts_load_opts o;
+	struct kts_load *ld = NULL;
+	int rc = 1;
+	int r;
+
+	if ((r = kts_load_args(&m, 1, argc, argv, &o)) > 0) {
+		usage(stdout);
+		return 0;
+	} else if (r < 0)
+		return usage(stderr);
+	ss.o = &o;
+	if (kts_load_new(&m, &o, &ld) != 0 || kts_load_run(ld) != 0)
+		goto out;
+	kts_load_report(ld);
+	rc = 0;
+out:
+	kts_load_free(ld);
+	return rc;
+}
