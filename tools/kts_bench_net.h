@@ -21,7 +21,14 @@
 #include "wr.h"
 
 #define KTS_LOAD_MAX_DEPTH 256	/* a quarter of KTS_NET_MAX_PENDING */
-#define KTS_LOAD_MAX_CONNS 1024	/* the most any mode may ask for */
+/*
+ * The most connections any mode may ask for.  An HTTP client signs one
+ * request at a time and waits about a second for it (the calendar's
+ * round), so N connections carry about N signatures a second: loading an
+ * aggregator over HTTP takes thousands.  Each is a descriptor here and
+ * one at the server, within a common hard limit of 20,000.
+ */
+#define KTS_LOAD_MAX_CONNS 16384
 #define KTS_LOAD_GRACE_S 5	/* wait this long for answers after the end */
 
 struct kts_load;

@@ -23,7 +23,7 @@
  * --no-verify that signature passes the internal policy with that hash
  * as the document hash.  Anything else is an error.
  *
- * Bounded as the generator is: N <= 1024 (a server may take fewer: the
+ * Bounded as the generator is: N <= 16384 (a server may take fewer: the
  * calendar closes connections past its KTS_NET_MAX_CONNS), D <= 256.
  * The last line on stdout is "sign_per_s N p50_ms X p99_ms Y errors Z".
  */
@@ -202,7 +202,7 @@ usage(FILE *fp)
 	fputs("usage: kts-bench sign --url URL --user USER --key KEY\n"
 	    "           [--connections N] [--depth D] [--seconds S] [--tcp] "
 	    "[--no-verify] [-q]\n"
-	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..1024 "
+	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..16384 "
 	    "(default 8 on\n"
 	    "  raw TCP, 64 on HTTP), D 1..256 requests in flight per "
 	    "connection (default 64\n"
