@@ -70,7 +70,7 @@ verdict "sign over raw TCP" "$good" tcp $ts
 # The calendar has leaves by now; extend runs on the same generator.
 last_line_ok "extend over raw TCP" \
     '^extend_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$' \
-    "$bench" extend --url "$KTS_AGGR_TCP_URL" --tcp $cred --seconds 1 \
+    "$bench" extend --url "$KTS_CAL_TCP_URL" --tcp $cred --seconds 1 \
     --connections 2 -q
 
 # A wrong key: every answer is an error, counted, and the run still ends.
@@ -87,11 +87,11 @@ fi
 last_line_ok "http-baseline" '^baseline_per_s [1-9][0-9]*$' \
     "$bench" http-baseline --seconds 1 --connections 4 -q
 
-if "$bench" sign --url "$KTS_AGGR_URL" $cred --connections 1025 \
+if "$bench" sign --url "$KTS_AGGR_URL" $cred --connections 16385 \
     >/dev/null 2>&1; then
-	bad "--connections over 1024 is refused"
+	bad "--connections over 16384 is refused"
 else
-	ok "--connections over 1024 is refused"
+	ok "--connections over 16384 is refused"
 fi
 
 echo "bench.sh: $pass passed, $fail failed"
