@@ -25,7 +25,8 @@ tests_unit_check_tlv_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 tests_unit_check_hash_SOURCES = tests/unit/check_hash.c $(KTS_TEST_SOURCES)
-tests_unit_check_hash_CFLAGS = $(KTS_CHECK_CFLAGS)
+tests_unit_check_hash_CFLAGS = $(KTS_CHECK_CFLAGS) -pthread
+tests_unit_check_hash_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_unit_check_hash_LDADD = $(KTS_CHECK_LDADD)
 
 tests_unit_check_util_SOURCES = tests/unit/check_util.c $(KTS_TEST_SOURCES)
