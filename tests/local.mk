@@ -139,4 +139,7 @@ PERL_FOR_STYLE = perl
 EXTRA_DIST += scripts/check-style scripts/test-summary .clang-format \
 	README.md docs/README.md
 
+## ThreadSanitizer suppressions, for a -fsanitize=thread build.
+EXTRA_DIST += tests/tsan.supp
+
 .PHONY: fuzz-smoke check-style
