@@ -131,17 +131,29 @@ ext_main(void *arg)
 	return NULL;
 }
 
-/* The thread's loop and events (not its server). */
+/*
+ * The thread's loop and events (not its server).  The epoll changelist
+ * folds evhttp's turning reading and writing off and on around each
+ * request into fewer epoll_ctl calls (docs/performance.md); it is unsafe
+ * only for descriptors shared through dup(), which these loops never
+ * see.
+ */
 static int
 ext_loop(struct cal_ext *w)
 {
 	struct timeval tv = { PUBLISH_S, 0 };
+	struct event_config *cfg;
 
 	if (pipe2(w->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		w->pipe[0] = w->pipe[1] = -1;
 		return KTS_EIO;
 	}
-	if ((w->base = event_base_new()) == NULL ||
+	if ((cfg = event_config_new()) == NULL)
+		return KTS_ENOMEM;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (w->base == NULL ||
 	    (w->wake = event_new(w->base, w->pipe[0], EV_READ, on_wake,
 	    w)) == NULL ||
 	    (w->tick = event_new(w->base, -1, EV_PERSIST, on_tick,
