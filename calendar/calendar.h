@@ -5,6 +5,14 @@
  * (KSI PDU v2) over HTTP and raw TCP, closes one core round per UTC
  * second into the LevelDB calendar, signs each second's calendar root
  * (the calendar authentication record) and makes publications.
+ *
+ * Threads: the event loop of main() does all of that.  With an extender
+ * port configured, ext_threads more threads (ext.c) each run an event
+ * loop of their own with a reader handle on the store (calstore.h) and
+ * answer extension and extender configuration requests on that port.
+ * While they run they only read what the main thread set up before
+ * starting them (the configuration, the users) and their own state; the
+ * main thread reads their counters under their locks.
  */
 #ifndef KTS_CALENDAR_H
 #define KTS_CALENDAR_H
@@ -37,7 +45,11 @@ struct cal_conf {
 	uint64_t pub_offset;	/* seconds after a multiple of pub_every */
 	char *pub_hook;		/* command run with the publication string */
 	char *clock_file;	/* tests: read "now" from this file */
-	char *ports_file;	/* write "http_port tcp_port" here once bound */
+	char *ports_file;	/* write "http_port tcp_port" and the line
+				 * "ext_http_port ext_tcp_port" once bound */
+	int ext_http_port;	/* extender port: -1 off, 0 ephemeral */
+	int ext_tcp_port;	/* -1 off, 0 ephemeral */
+	int ext_threads;	/* threads serving them (0: none) */
 	unsigned max_level;	/* highest request level accepted */
 	uint64_t max_requests;	/* requests per round, all clients */
 	uint8_t alg;		/* calendar and aggregation algorithm */
@@ -56,7 +68,7 @@ struct cal_pending {
 	uint64_t recv_us;		/* when it arrived (metadata) */
 };
 
-/* Counters for /metrics. */
+/* Counters for /metrics (the main loop's, or one extension thread's). */
 struct cal_stats {
 	uint64_t aggr_requests;
 	uint64_t ext_requests;
@@ -70,6 +82,21 @@ struct cal_stats {
 	uint64_t publications;
 	uint64_t last_publication;
 };
+
+struct cal;
+
+/*
+ * What a request handler works with: the main loop's, or an extension
+ * thread's (its own store handle and counters, extender requests only).
+ */
+struct cal_ctx {
+	struct cal *cal;		/* conf and users; more in the main loop */
+	struct kts_cal *store;		/* this thread's store handle */
+	struct cal_stats *st;		/* this thread's counters */
+	int ext_only;			/* 1: the extender port (ext.c) */
+};
+
+struct cal_ext;
 
 struct cal {
 	struct cal_conf *conf;
@@ -93,6 +120,9 @@ struct cal {
 	uint64_t gap_blocked;		/* seconds the clock is ahead, if it
 					 * stops writing (0: writing) */
 	struct cal_stats st;
+	struct cal_ctx ctx;		/* the main loop's request context */
+	struct cal_ext *ext;		/* extension threads (ext.c), owned */
+	size_t n_ext;			/* of them */
 };
 
 /* conf.c */
@@ -106,6 +136,21 @@ void cal_conf_free(struct cal_conf *c);
 int cal_start(struct cal *cal, char *why, size_t whylen);
 void cal_stop(struct cal *cal);
 uint64_t cal_now(const struct cal *cal, uint64_t *us);
+void cal_on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu,
+    size_t len);
+
+/*
+ * ext.c - the extension threads.  cal_ext_start starts conf->ext_threads
+ * of them on the extender ports (from the main thread, after the store is
+ * open); the bound ports go to *http_port and *tcp_port (-1: off).
+ * cal_ext_stop stops and joins them and frees what they had (NULL-safe,
+ * any number of times).  cal_ext_stats adds their counters to st and ss.
+ */
+int cal_ext_start(struct cal *cal, int *http_port, int *tcp_port, char *why,
+    size_t whylen);
+void cal_ext_stop(struct cal *cal);
+void cal_ext_stats(struct cal *cal, struct cal_stats *st,
+    struct kts_srv_stats *ss);
 
 /* publish.c */
 int cal_pub_init(struct cal *cal, char *why, size_t whylen);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "conf.h"
@@ -14,12 +15,26 @@
 #include "log.h"
 #include "util.h"
 
+/* One extension thread per online CPU (1 if that is unknown). */
+static int
+default_ext_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > KTS_MAX_EXT_THREADS ? KTS_MAX_EXT_THREADS : (int)n;
+}
+
 void
 cal_conf_defaults(struct cal_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->http_port = 8080;
 	c->tcp_port = 8081;
+	c->ext_http_port = -1;		/* no extender port ... */
+	c->ext_tcp_port = -1;
+	c->ext_threads = default_ext_threads();	/* ... else one a core */
 	c->pub_every = 86400;		/* daily ... */
 	c->pub_offset = 0;		/* ... at 00:00 UTC */
 	c->max_level = 64;
@@ -129,6 +144,14 @@ cal_conf_set(struct cal_conf *c, const char *key, const char *v, char *why,
 		r = set_port(&c->http_port, v);
 	else if (strcmp(key, "tcp_port") == 0)
 		r = set_port(&c->tcp_port, v);
+	else if (strcmp(key, "ext_http_port") == 0)
+		r = set_port(&c->ext_http_port, v);
+	else if (strcmp(key, "ext_tcp_port") == 0)
+		r = set_port(&c->ext_tcp_port, v);
+	else if (strcmp(key, "ext_threads") == 0) {
+		if ((r = kts_parse_u64(v, KTS_MAX_EXT_THREADS, &n)) == 0)
+			c->ext_threads = (int)n;
+	}
 	else if (strcmp(key, "pub_every") == 0)
 		r = kts_parse_u64(v, 366ull * 86400, &c->pub_every);
 	else if (strcmp(key, "pub_offset") == 0)
@@ -183,6 +206,12 @@ cal_conf_check(const struct cal_conf *c, char *why, size_t whylen)
 	}
 	if (c->http_port < 0 && c->tcp_port < 0) {
 		snprintf(why, whylen, "both http_port and tcp_port are off");
+		return KTS_EINVAL;
+	}
+	if ((c->ext_http_port >= 0 || c->ext_tcp_port >= 0) &&
+	    c->ext_threads == 0) {
+		snprintf(why, whylen, "an extender port is set but "
+		    "ext_threads is 0");
 		return KTS_EINVAL;
 	}
 	if (!kts_hash_trusted(c->alg) || !kts_hash_available(c->alg)) {

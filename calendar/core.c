@@ -8,7 +8,9 @@
  * calendar authentication record.  If the clock steps back the round
  * stays open (the calendar waits); if it jumps forward the skipped seconds
  * get filler leaves.  Extension and configuration requests are answered
- * at once.
+ * at once.  The request handlers work on a struct cal_ctx: the main
+ * loop's, or an extension thread's (ext.c), which has its own store
+ * handle and counters and refuses aggregation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,12 +82,12 @@ err_slot(uint64_t st)
 
 /* Answer with a bare error PDU (spec 7.9); HTTP 200 as DESIGN.md says. */
 static void
-reply_error(struct cal *cal, struct kts_req *req, uint16_t resp_tag,
+reply_error(struct cal_ctx *cx, struct kts_req *req, uint16_t resp_tag,
     uint64_t status, const char *msg)
 {
 	struct kts_wr wr;
 
-	cal->st.errors[err_slot(status)]++;
+	cx->st->errors[err_slot(status)]++;
 	kts_wr_init(&wr, KTS_MAX_PDU);
 	if (kts_pdu_error(&wr, resp_tag, status, msg) == 0)
 		kts_req_reply(req, wr.p, wr.len, 200);
@@ -114,7 +116,7 @@ send_signed(struct kts_req *req, struct kts_wr *wr, size_t mark,
 
 /* A payload that carries only a status (spec 7.5, 7.8). */
 static void
-reply_status(struct cal *cal, struct kts_req *req, uint16_t resp_tag,
+reply_status(struct cal_ctx *cx, struct kts_req *req, uint16_t resp_tag,
     const struct kts_user *u, uint8_t alg, uint64_t req_id, uint64_t status,
     const char *msg)
 {
@@ -123,7 +125,7 @@ reply_status(struct cal *cal, struct kts_req *req, uint16_t resp_tag,
 	size_t pm;
 	int r;
 
-	cal->st.errors[err_slot(status)]++;
+	cx->st->errors[err_slot(status)]++;
 	kts_wr_init(&wr, KTS_MAX_PDU);
 	if ((r = kts_pdu_begin(&wr, resp_tag, u->login, &mark)) == 0 &&
 	    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
@@ -136,18 +138,19 @@ reply_status(struct cal *cal, struct kts_req *req, uint16_t resp_tag,
 }
 
 static void
-reply_conf(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
-    const struct kts_user *u)
+reply_conf(struct cal_ctx *cx, struct kts_req *req,
+    const struct kts_req_pdu *p, const struct kts_user *u)
 {
 	uint16_t resp = p->tag == KTS_TAG_AGGR_REQ ? KTS_TAG_AGGR_RESP :
 	    KTS_TAG_EXT_RESP;
+	const struct cal *cal = cx->cal;
 	struct kts_wr wr;
 	uint64_t head = 0;
 	size_t mark;
 	size_t cm;
 	int r;
 
-	cal->st.conf_requests++;
+	cx->st->conf_requests++;
 	kts_wr_init(&wr, KTS_MAX_PDU);
 	if ((r = kts_pdu_begin(&wr, resp, u->login, &mark)) != 0 ||
 	    (r = kts_wr_tlv_begin(&wr, 0x04, 0, &cm)) != 0)
@@ -163,11 +166,11 @@ reply_conf(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 			goto out;
 	} else {
 		/* Spec 7.8: max requests, first and last second served. */
-		kts_cal_head(cal->store, &head);
+		kts_cal_head(cx->store, &head);
 		if ((r = kts_wr_tlv_u64(&wr, 0x04, 0,
 		    cal->conf->max_requests)) != 0 ||
 		    (r = kts_wr_tlv_u64(&wr, 0x11, 0,
-		    kts_cal_start(cal->store))) != 0 ||
+		    kts_cal_start(cx->store))) != 0 ||
 		    (r = kts_wr_tlv_u64(&wr, 0x12, 0, head)) != 0)
 			goto out;
 	}
@@ -179,12 +182,12 @@ out:
 
 /* Spec 7.8: check A and P against the calendar; 0 or a status code. */
 static uint64_t
-ext_range(struct cal *cal, const struct kts_ext_req *e, uint64_t *a,
+ext_range(struct cal_ctx *cx, const struct kts_ext_req *e, uint64_t *a,
     uint64_t *p, uint64_t *head)
 {
-	uint64_t now = cal_now(cal, NULL);
+	uint64_t now = cal_now(cx->cal, NULL);
 
-	if (kts_cal_head(cal->store, head) != 0)
+	if (kts_cal_head(cx->store, head) != 0)
 		return KTS_ST_DB_MISSING;
 	if (!e->has_aggr_time)
 		return KTS_ST_INVALID_PAYLOAD;
@@ -197,7 +200,7 @@ ext_range(struct cal *cal, const struct kts_ext_req *e, uint64_t *a,
 	/* No P means the head: then A after it is too new, not A > P. */
 	if (*a > *p)
 		return e->has_pub_time ? KTS_ST_0104 : KTS_ST_0106;
-	if (*a < kts_cal_start(cal->store))
+	if (*a < kts_cal_start(cx->store))
 		return KTS_ST_0105;
 	if (*a > *head || *p > *head)
 		return KTS_ST_0106;
@@ -205,8 +208,8 @@ ext_range(struct cal *cal, const struct kts_ext_req *e, uint64_t *a,
 }
 
 static void
-do_extend(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
-    const struct kts_user *u)
+do_extend(struct cal_ctx *cx, struct kts_req *req,
+    const struct kts_req_pdu *p, const struct kts_user *u)
 {
 	struct kts_wr wr;
 	uint64_t st;
@@ -217,9 +220,9 @@ do_extend(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 	size_t pm;
 	int r;
 
-	cal->st.ext_requests++;
-	if ((st = ext_range(cal, &p->ext, &a, &pt, &head)) != 0) {
-		reply_status(cal, req, KTS_TAG_EXT_RESP, u, p->hmac_alg,
+	cx->st->ext_requests++;
+	if ((st = ext_range(cx, &p->ext, &a, &pt, &head)) != 0) {
+		reply_status(cx, req, KTS_TAG_EXT_RESP, u, p->hmac_alg,
 		    p->ext.req_id, st, kts_status_str(st, 1));
 		return;
 	}
@@ -228,13 +231,13 @@ do_extend(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 	    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
 	    (r = kts_wr_tlv_u64(&wr, 0x01, 0, p->ext.req_id)) == 0 &&
 	    (r = kts_wr_tlv_u64(&wr, 0x12, 0, head)) == 0 &&
-	    (r = kts_cal_chain(cal->store, a, pt, &wr)) == 0)
+	    (r = kts_cal_chain(cx->store, a, pt, &wr)) == 0)
 		r = kts_wr_tlv_end(&wr, pm);
 	if (r != 0) {
 		kts_err_r(r, "extending %llu to %llu",
 		    (unsigned long long)a, (unsigned long long)pt);
 		kts_wr_free(&wr);
-		reply_status(cal, req, KTS_TAG_EXT_RESP, u, p->hmac_alg,
+		reply_status(cx, req, KTS_TAG_EXT_RESP, u, p->hmac_alg,
 		    p->ext.req_id, KTS_ST_INTERNAL, "internal error");
 		return;
 	}
@@ -243,21 +246,22 @@ do_extend(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 }
 
 static void
-do_aggregate(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
-    const struct kts_user *u)
+do_aggregate(struct cal_ctx *cx, struct kts_req *req,
+    const struct kts_req_pdu *p, const struct kts_user *u)
 {
+	struct cal *cal = cx->cal;
 	struct cal_pending *np;
 	struct cal_pending *e;
 	uint64_t us;
 
-	cal->st.aggr_requests++;
+	cx->st->aggr_requests++;
 	if (p->aggr.level > cal->conf->max_level) {
-		reply_status(cal, req, KTS_TAG_AGGR_RESP, u, p->hmac_alg,
+		reply_status(cx, req, KTS_TAG_AGGR_RESP, u, p->hmac_alg,
 		    p->aggr.req_id, KTS_ST_0104, "request level too high");
 		return;
 	}
 	if (cal->n_pending >= cal->conf->max_requests) {
-		reply_status(cal, req, KTS_TAG_AGGR_RESP, u, p->hmac_alg,
+		reply_status(cx, req, KTS_TAG_AGGR_RESP, u, p->hmac_alg,
 		    p->aggr.req_id, KTS_ST_0106,
 		    "too many requests in this round");
 		return;
@@ -266,7 +270,7 @@ do_aggregate(struct cal *cal, struct kts_req *req, const struct kts_req_pdu *p,
 		size_t cap = cal->cap_pending ? 2 * cal->cap_pending : 64;
 
 		if ((np = realloc(cal->pending, cap * sizeof(*np))) == NULL) {
-			reply_status(cal, req, KTS_TAG_AGGR_RESP, u,
+			reply_status(cx, req, KTS_TAG_AGGR_RESP, u,
 			    p->hmac_alg, p->aggr.req_id, KTS_ST_INTERNAL,
 			    "out of memory");
 			return;
@@ -295,7 +299,7 @@ needed_service(const struct kts_req_pdu *p)
 
 /* Known login id and a matching HMAC (spec 7.3). */
 static int
-authenticated(struct cal *cal, const struct kts_req_pdu *p,
+authenticated(const struct cal *cal, const struct kts_req_pdu *p,
     const uint8_t *pdu, size_t len, const struct kts_user **out)
 {
 	const struct kts_user *u;
@@ -309,10 +313,10 @@ authenticated(struct cal *cal, const struct kts_req_pdu *p,
 	return 1;
 }
 
-static void
-on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
+void
+cal_on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
 {
-	struct cal *cal = arg;
+	struct cal_ctx *cx = arg;
 	struct kts_perr pe = { 0, 0, NULL };
 	const struct kts_user *u;
 	struct kts_req_pdu p;
@@ -327,35 +331,44 @@ on_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
 		    pe.what != NULL ? pe.what : kts_strerror(r));
 		/* Spec 7.9: a bad payload from an authenticated user is
 		 * answered in a signed payload; anything else bare. */
-		if (r == KTS_ENOTFOUND && authenticated(cal, &p, pdu, len, &u)) {
-			reply_status(cal, req, p.tag + 1, u, p.hmac_alg,
+		if (r == KTS_ENOTFOUND &&
+		    authenticated(cx->cal, &p, pdu, len, &u)) {
+			reply_status(cx, req, p.tag + 1, u, p.hmac_alg,
 			    p.tag == KTS_TAG_EXT_REQ ? p.ext.req_id :
 			    p.aggr.req_id, KTS_ST_INVALID_PAYLOAD,
 			    "The request payload is invalid");
 			return;
 		}
-		reply_error(cal, req, resp, r == KTS_ENOTFOUND ?
+		reply_error(cx, req, resp, r == KTS_ENOTFOUND ?
 		    KTS_ST_INVALID_PAYLOAD : KTS_ST_INVALID_REQUEST,
 		    r == KTS_ENOTFOUND ? "The request payload is invalid" :
 		    "The request could not be parsed");
 		return;
 	}
 	resp = p.tag == KTS_TAG_EXT_REQ ? KTS_TAG_EXT_RESP : KTS_TAG_AGGR_RESP;
+	/* An extender port knows no aggregator PDU: spec 7.9 and 7.10,
+	 * "unknown payload type" (docs/calendar.md). */
+	if (cx->ext_only && p.tag == KTS_TAG_AGGR_REQ) {
+		reply_error(cx, req, resp, KTS_ST_INVALID_PAYLOAD,
+		    "This is an extender port; aggregation requests go to "
+		    "the aggregator port");
+		return;
+	}
 	/* Spec 7.14: unknown user, bad HMAC or service not granted. */
-	if (!authenticated(cal, &p, pdu, len, &u) ||
+	if (!authenticated(cx->cal, &p, pdu, len, &u) ||
 	    !(u->services & needed_service(&p))) {
 		kts_log(KTS_LOG_INFO, "authentication failed for login %.64s",
 		    p.login_id);
-		reply_error(cal, req, resp, KTS_ST_AUTH_FAILURE,
+		reply_error(cx, req, resp, KTS_ST_AUTH_FAILURE,
 		    "The request could not be authenticated");
 		return;
 	}
 	if (!p.has_req)
-		reply_conf(cal, req, &p, u);
+		reply_conf(cx, req, &p, u);
 	else if (p.tag == KTS_TAG_EXT_REQ)
-		do_extend(cal, req, &p, u);
+		do_extend(cx, req, &p, u);
 	else
-		do_aggregate(cal, req, &p, u);
+		do_aggregate(cx, req, &p, u);
 }
 
 /* The answer to one request of a closed round. */
@@ -389,7 +402,7 @@ fail_round(struct cal *cal, uint64_t st, const char *msg)
 	size_t i;
 
 	for (i = 0; i < cal->n_pending; i++)
-		reply_status(cal, cal->pending[i].req, KTS_TAG_AGGR_RESP,
+		reply_status(&cal->ctx, cal->pending[i].req, KTS_TAG_AGGR_RESP,
 		    cal->pending[i].user, cal->pending[i].hmac_alg,
 		    cal->pending[i].req_id, st, msg);
 	cal->n_pending = 0;
@@ -599,8 +612,13 @@ fail:
 	return KTS_EINVAL;
 }
 
+/*
+ * The ports file: "HTTP TCP" on the first line (what scripts read with
+ * `read -r http tcp`), the extender's "HTTP TCP" on the second; -1 for a
+ * port that is off.
+ */
 static int
-write_ports(struct cal *cal, char *why, size_t whylen)
+write_ports(struct cal *cal, int ehp, int etp, char *why, size_t whylen)
 {
 	char buf[64];
 	int hp;
@@ -608,10 +626,11 @@ write_ports(struct cal *cal, char *why, size_t whylen)
 	int n;
 
 	kts_srv_ports(cal->srv, &hp, &tp);
-	kts_log(KTS_LOG_NOTICE, "listening: http %d, tcp %d", hp, tp);
+	kts_log(KTS_LOG_NOTICE, "listening: http %d, tcp %d; extender http "
+	    "%d, tcp %d (%zu threads)", hp, tp, ehp, etp, cal->n_ext);
 	if (cal->conf->ports_file == NULL)
 		return 0;
-	n = snprintf(buf, sizeof(buf), "%d %d\n", hp, tp);
+	n = snprintf(buf, sizeof(buf), "%d %d\n%d %d\n", hp, tp, ehp, etp);
 	if (n < 0 || (size_t)n >= sizeof(buf) ||
 	    kts_file_write(cal->conf->ports_file, (const uint8_t *)buf,
 	    (size_t)n) != 0) {
@@ -628,6 +647,8 @@ cal_start(struct cal *cal, char *why, size_t whylen)
 	struct timeval tv = { 0, TICK_MS * 1000 };
 	uint64_t head = 0;
 	uint64_t now;
+	int ehp = -1;
+	int etp = -1;
 	int r;
 
 	now = cal_now(cal, NULL);
@@ -638,6 +659,9 @@ cal_start(struct cal *cal, char *why, size_t whylen)
 	    &cal->store, why, whylen)) != 0 ||
 	    (r = cal_pub_init(cal, why, whylen)) != 0)
 		return r;
+	cal->ctx.cal = cal;
+	cal->ctx.store = cal->store;
+	cal->ctx.st = &cal->st;
 	kts_cal_head(cal->store, &head);
 	/* Never a second twice, also across a restart (DESIGN.md). */
 	cal->round_second = now > head ? now : head + 1;
@@ -645,9 +669,9 @@ cal_start(struct cal *cal, char *why, size_t whylen)
 	so.addr = cal->conf->listen;
 	so.http_port = cal->conf->http_port;
 	so.tcp_port = cal->conf->tcp_port;
-	so.on_pdu = on_pdu;
+	so.on_pdu = cal_on_pdu;
 	so.on_get = cal_get;
-	so.arg = cal;
+	so.arg = &cal->ctx;
 	if ((r = kts_srv_new(cal->base, &so, &cal->srv)) != 0) {
 		snprintf(why, whylen, "cannot listen on %s: %s",
 		    so.addr != NULL ? so.addr : "127.0.0.1", strerror(errno));
@@ -656,7 +680,9 @@ cal_start(struct cal *cal, char *why, size_t whylen)
 	if ((cal->tick = event_new(cal->base, -1, EV_PERSIST, on_tick,
 	    cal)) == NULL || event_add(cal->tick, &tv) != 0)
 		return KTS_ENOMEM;
-	return write_ports(cal, why, whylen);
+	if ((r = cal_ext_start(cal, &ehp, &etp, why, whylen)) != 0)
+		return r;
+	return write_ports(cal, ehp, etp, why, whylen);
 }
 
 void
@@ -664,6 +690,8 @@ cal_stop(struct cal *cal)
 {
 	size_t i;
 
+	/* The threads first: they read the store and the users. */
+	cal_ext_stop(cal);
 	for (i = 0; i < cal->n_pending; i++)
 		kts_req_drop(cal->pending[i].req);
 	free(cal->pending);

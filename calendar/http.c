@@ -40,10 +40,15 @@ put(struct kts_wr *wr, const char *fmt, ...)
 	return kts_wr_put(wr, line, (size_t)n);
 }
 
+/*
+ * The counters are the main loop's plus the extension threads' (read
+ * under their locks), so a request counts once wherever it came in.
+ */
 static int
 metrics(struct cal *cal, struct kts_wr *wr)
 {
-	const struct cal_stats *s = &cal->st;
+	struct cal_stats all = cal->st;
+	const struct cal_stats *s = &all;
 	struct kts_srv_stats ss;
 	uint64_t head = 0;
 	size_t i;
@@ -51,6 +56,7 @@ metrics(struct cal *cal, struct kts_wr *wr)
 
 	kts_cal_head(cal->store, &head);
 	kts_srv_stats(cal->srv, &ss);
+	cal_ext_stats(cal, &all, &ss);
 	r |= put(wr, "# TYPE kts_requests_total counter\n");
 	r |= put(wr, "kts_requests_total{type=\"aggregation\"} %llu\n",
 	    (unsigned long long)s->aggr_requests);
@@ -91,7 +97,8 @@ int
 cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
     const char **ctype)
 {
-	struct cal *cal = arg;
+	struct cal_ctx *cx = arg;
+	struct cal *cal = cx->cal;
 	struct kts_wr wr;
 	uint64_t head = 0;
 	int r;

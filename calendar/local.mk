@@ -1,8 +1,11 @@
 # calendar/: kts-calendar, the top of the hierarchy.
 sbin_PROGRAMS += calendar/kts-calendar
 calendar_kts_calendar_SOURCES = calendar/main.c calendar/conf.c \
-	calendar/core.c calendar/publish.c calendar/http.c calendar/calendar.h
-calendar_kts_calendar_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
+	calendar/core.c calendar/ext.c calendar/publish.c calendar/http.c \
+	calendar/calendar.h
+calendar_kts_calendar_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS) \
+	-pthread
+calendar_kts_calendar_LDFLAGS = $(AM_LDFLAGS) -pthread
 calendar_kts_calendar_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) \
 	$(LEVELDB_LIBS)
 dist_man_MANS += docs/kts-calendar.8
@@ -22,3 +25,9 @@ tests_kts_pdu_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) \
 	$(LEVELDB_LIBS)
 TESTS += tests/integration/calendar_faults.sh
 EXTRA_DIST += tests/integration/calendar_faults.sh
+
+# The extender port and its threads: extension by several clients at
+# once over HTTP and TCP, aggregation refused there, a clean stop (needs
+# kts, kts-calendar, tests/kts-pdu and tools/kts-bench).
+TESTS += tests/integration/calendar_ext.sh
+EXTRA_DIST += tests/integration/calendar_ext.sh

@@ -33,11 +33,21 @@
  * reads and the root at the head free.
  *
  * Damage is reported as "second T (UTC): what", naming the record that is
- * missing or wrong.  Not thread-safe: reads fill a cache of block roots,
- * so one thread at a time uses a struct kts_cal (the calendar's event
- * loop).
+ * missing or wrong.
+ *
+ * Threads.  The handle kts_cal_open() gives is the writer; each
+ * kts_cal_reader_open() handle is a reader for another thread.  A reader
+ * borrows the writer's LevelDB handle (LevelDB allows concurrent reads
+ * and one writer) and its table of block roots (struct roots: filled
+ * once per slot, by whichever thread reads the record first, through
+ * atomics), and has its own per-call state (struct rctx, struct pmemo).
+ * The head is the writer's count, an atomic stored with release order
+ * only after the synced batch; every read takes one acquire snapshot of
+ * it, so no handle ever reads past what is on disk.
  */
+#include <assert.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,32 +80,44 @@
 #define TABLE_BYTES ((size_t)32 << 20)
 
 /*
- * The root cache.  Every chain needs the roots of about 2 * (log2(age) -
- * 16) blocks of level 16 (18 hours) and up, spread over the whole store,
- * and few other chains' roots near its own A and P.  Those upper roots
- * never change once written, so a direct-mapped cache needs no
- * invalidation; it is filled at open (top levels first, at most one read
- * per slot, which also opens every table once) and on misses.  A year of
- * calendar has about 960 such roots; 4096 slots (about 320 KB) hold four
- * years, and older stores keep the top levels.
+ * The table of block roots, for levels ROOT_LEVEL (256 seconds) and up.
+ * A chain needs a root of every level from A's block to the top and from
+ * P's, spread over the whole store; each from LevelDB is a Get that finds
+ * and decodes a table block (the most of a chain's time on a year-old
+ * store, docs/performance.md).  Stored roots never change, so a slot,
+ * once filled, is never invalidated: the table is filled at open for the
+ * levels from CACHE_LEVEL (18 hours) up, top first and at most
+ * OPEN_FILL reads, and on misses below that.  A calendar has about
+ * 2^(1 - 8) = 1/128 such roots per second: 246,000 a year, 33 bytes each
+ * for SHA-256 (8 MB a year, allocated a chunk at a time as slots fill).
+ * Roots of other algorithms than the calendar's (a store of mixed
+ * leaves) are not kept; neither are blocks more than 2^SPAN_BITS seconds
+ * after the store's start (136 years): those come from LevelDB.
  */
+#define ROOT_LEVEL 8
 #define CACHE_LEVEL 16
-#define CACHE_SLOTS 4096u
+#define OPEN_FILL 4096u
+#define CHUNK_BITS 10			/* slots per chunk: 1024 */
+#define CHUNK_SLOTS (1u << CHUNK_BITS)
+#define SPAN_BITS 32
 
-/*
- * The middle cache: roots of levels MID_LEVEL .. CACHE_LEVEL - 1 (256
- * seconds to 9 hours), filled on misses only (a chain's own reads),
- * direct-mapped like the root cache.  A calendar has about 2^(1 - 8) =
- * 1/128 of them per second: 65536 slots of 80 bytes (5 MB, allocated at
- * open) hold about three months of them, and the upper levels (10 and
- * up) of a year.  Without it every chain makes about 8 more LevelDB Gets.
- * As in the root cache, a slot is filled only from a stored record, and
- * records exist only for complete blocks, so no slot holds a root that
- * could still change.
- */
-#define MID_LEVEL 8
-#define MID_BITS 16
-#define MID_SLOTS (1u << MID_BITS)
+/* Slot states: only the thread that moved a slot to BUSY writes it. */
+enum { SLOT_EMPTY = 0, SLOT_BUSY = 1, SLOT_READY = 2 };
+
+/* CHUNK_SLOTS consecutive blocks of one level. */
+struct chunk {
+	_Atomic uint8_t state[CHUNK_SLOTS];	/* SLOT_* */
+	uint8_t d[];				/* the digests, dlen each */
+};
+
+/* The table: per level, a directory of chunks, allocated on first use. */
+struct roots {
+	uint8_t alg;				/* the calendar's algorithm */
+	size_t dlen;				/* its digest bytes */
+	uint64_t k0[LEVELS];			/* first block: start >> j */
+	size_t nchunks[LEVELS];			/* directory entries */
+	_Atomic(struct chunk *) *dir[LEVELS];	/* NULL below ROOT_LEVEL */
+};
 
 /*
  * Leaves are read for blocks below STORED_LEVEL one group of 2^GROUP_LEVEL
@@ -118,32 +140,34 @@ struct pmemo {
 	struct kts_imprint root[LEVELS];
 };
 
-/* One cached block root. */
-struct slot {
-	uint64_t k;			/* block index in its level */
-	uint8_t level;			/* 0: empty (cached levels are >= 8) */
-	struct kts_imprint im;		/* the root */
-};
-
+/*
+ * A handle.  The writer owns the LevelDB objects and the table; a reader
+ * (w != NULL) borrows them from its writer and copies start, alg and
+ * zero, which never change after open.
+ */
 struct kts_cal {
+	struct kts_cal *w;		/* a reader's writer; NULL: the writer */
 	leveldb_t *db;			/* the open store */
-	leveldb_options_t *opt;		/* open options */
+	leveldb_options_t *opt;		/* open options (writer) */
 	leveldb_readoptions_t *ropt;	/* everyday reads */
-	leveldb_writeoptions_t *wopt;	/* appends: synced */
+	leveldb_writeoptions_t *wopt;	/* appends: synced (writer) */
 	uint64_t start;			/* first second served */
-	uint64_t count;			/* leaves known: head + 1, or start */
-	int has_head;			/* at least one append happened */
+	_Atomic uint64_t count;		/* writer: leaves on disk, head + 1
+					 * or start; stored (release) after
+					 * each synced batch */
+	_Atomic unsigned readers;	/* writer: readers open */
 	uint8_t alg;			/* the calendar's algorithm */
 	struct kts_imprint zero[LEVELS];	/* Z_j: root of 2^j fillers */
-	struct kts_imprint front[LEVELS];	/* frontier, for bits of count */
-	struct slot *cache;		/* CACHE_SLOTS upper roots (owned) */
-	struct slot *mid;		/* MID_SLOTS middle roots (owned) */
+	struct kts_imprint front[LEVELS];	/* writer: frontier, for the
+						 * bits of count */
+	struct roots *roots;		/* block roots (the writer's) */
 	struct pmemo *pm;		/* roots at the last P (owned) */
 };
 
 /* One read operation: the store and where damage is described. */
 struct rctx {
 	const struct kts_cal *cal;
+	uint64_t count;		/* leaves readable: the head + 1 it saw */
 	char *why;		/* first damage or LevelDB message, may be NULL */
 	size_t whylen;
 	/* Leaves for blocks below STORED_LEVEL, filled on demand: */
@@ -401,8 +425,7 @@ leaves_get(struct rctx *x, uint64_t lo, size_t n, struct kts_imprint *v)
 {
 	uint64_t g = lo >> GROUP_LEVEL;
 	uint64_t glo = g << GROUP_LEVEL;
-	uint64_t end = x->end != 0 && x->end < x->cal->count ? x->end :
-	    x->cal->count;
+	uint64_t end = x->end != 0 && x->end < x->count ? x->end : x->count;
 	uint8_t key[KEY_LEN];
 	size_t want = end - glo < GROUP_LEAVES ? (size_t)(end - glo) :
 	    GROUP_LEAVES;
@@ -434,54 +457,150 @@ leaves_get(struct rctx *x, uint64_t lo, size_t n, struct kts_imprint *v)
 	return 0;
 }
 
-/* The cache slot of block k of level j. */
-static struct slot *
-slot_of(const struct kts_cal *cal, unsigned j, uint64_t k)
-{
-	uint64_t h = (k ^ (uint64_t)j << 56) * 0x9e3779b97f4a7c15ull;
+/* ---- the table of block roots ------------------------------------- */
 
-	return &cal->cache[h >> 52 & (CACHE_SLOTS - 1)];
+static void
+roots_free(struct roots *t)
+{
+	size_t i;
+	unsigned j;
+
+	if (t == NULL)
+		return;
+	for (j = 0; j < LEVELS; j++) {
+		for (i = 0; t->dir[j] != NULL && i < t->nchunks[j]; i++)
+			free(atomic_load_explicit(&t->dir[j][i],
+			    memory_order_relaxed));
+		free(t->dir[j]);
+	}
+	free(t);
 }
 
-/* The middle cache slot of block k of level j. */
-static struct slot *
-mid_of(const struct kts_cal *cal, unsigned j, uint64_t k)
+/* A table for a store from start with algorithm alg (unfilled). */
+static int
+roots_new(uint64_t start, uint8_t alg, struct roots **out)
 {
-	uint64_t h = (k ^ (uint64_t)j << 56) * 0x9e3779b97f4a7c15ull;
+	struct roots *t;
+	unsigned j;
 
-	return &cal->mid[h >> (64 - MID_BITS)];
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return KTS_ENOMEM;
+	t->alg = alg;
+	t->dlen = kts_hash_get(alg)->len;
+	for (j = ROOT_LEVEL; j < LEVELS; j++) {
+		t->k0[j] = start >> j;
+		t->nchunks[j] = j + CHUNK_BITS >= SPAN_BITS ? 1 :
+		    (size_t)1 << (SPAN_BITS - j - CHUNK_BITS);
+		if ((t->dir[j] = calloc(t->nchunks[j],
+		    sizeof(*t->dir[j]))) == NULL) {
+			roots_free(t);
+			return KTS_ENOMEM;
+		}
+	}
+	*out = t;
+	return 0;
 }
 
-/* A stored block root, through the caches from MID_LEVEL up. */
+/* Where block k of level j goes: 1 and its chunk and slot, or 0. */
+static int
+roots_where(const struct roots *t, unsigned j, uint64_t k, size_t *ci,
+    size_t *si)
+{
+	uint64_t i;
+
+	if (j < ROOT_LEVEL || k < t->k0[j])
+		return 0;
+	i = k - t->k0[j];
+	if (i >> CHUNK_BITS >= t->nchunks[j])
+		return 0;
+	*ci = (size_t)(i >> CHUNK_BITS);
+	*si = (size_t)(i & (CHUNK_SLOTS - 1));
+	return 1;
+}
+
+/* 1 and the root of block k of level j if the table has it, else 0. */
+static int
+roots_get(const struct roots *t, unsigned j, uint64_t k,
+    struct kts_imprint *out)
+{
+	struct chunk *c;
+	size_t ci;
+	size_t si;
+
+	if (!roots_where(t, j, k, &ci, &si))
+		return 0;
+	c = atomic_load_explicit(&t->dir[j][ci], memory_order_acquire);
+	if (c == NULL || atomic_load_explicit(&c->state[si],
+	    memory_order_acquire) != SLOT_READY)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->alg = t->alg;
+	out->len = (uint8_t)t->dlen;
+	memcpy(out->d, c->d + si * t->dlen, t->dlen);
+	return 1;
+}
+
+/* The chunk for ci of level j, allocated by the first thread to ask. */
+static struct chunk *
+roots_chunk(struct roots *t, unsigned j, size_t ci)
+{
+	struct chunk *c;
+	struct chunk *n;
+
+	c = atomic_load_explicit(&t->dir[j][ci], memory_order_acquire);
+	if (c != NULL)
+		return c;
+	if ((n = calloc(1, sizeof(*n) + CHUNK_SLOTS * t->dlen)) == NULL)
+		return NULL;	/* not cached, still correct */
+	if (atomic_compare_exchange_strong_explicit(&t->dir[j][ci], &c, n,
+	    memory_order_acq_rel, memory_order_acquire))
+		return n;
+	free(n);		/* another thread's is there: c */
+	return c;
+}
+
+/*
+ * Keep the stored root im of block k of level j.  Only the thread that
+ * takes a slot from EMPTY writes its digest, and READY is stored after
+ * it (release), so readers that see READY (acquire) see the digest.
+ */
+static void
+roots_put(struct roots *t, unsigned j, uint64_t k,
+    const struct kts_imprint *im)
+{
+	uint8_t e = SLOT_EMPTY;
+	struct chunk *c;
+	size_t ci;
+	size_t si;
+
+	if (im->alg != t->alg || !roots_where(t, j, k, &ci, &si) ||
+	    (c = roots_chunk(t, j, ci)) == NULL)
+		return;
+	if (!atomic_compare_exchange_strong_explicit(&c->state[si], &e,
+	    SLOT_BUSY, memory_order_acquire, memory_order_relaxed))
+		return;
+	memcpy(c->d + si * t->dlen, im->d, t->dlen);
+	atomic_store_explicit(&c->state[si], SLOT_READY, memory_order_release);
+}
+
+/* A stored block root, through the table from ROOT_LEVEL up. */
 static int
 stored_get(struct rctx *x, unsigned j, uint64_t k, struct kts_imprint *out)
 {
 	uint64_t lo = k << j;
 	uint64_t end = lo + ((uint64_t)1 << j) - 1;
-	struct slot *s = NULL;
 	int found;
 	int r;
 
-	if (j >= CACHE_LEVEL)
-		s = slot_of(x->cal, j, k);
-	else if (j >= MID_LEVEL)
-		s = mid_of(x->cal, j, k);
-	if (s != NULL) {
-		if (s->level == j && s->k == k) {
-			*out = s->im;
-			return 0;
-		}
-	}
+	if (roots_get(x->cal->roots, j, k, out))
+		return 0;
 	if ((r = rec_get(x, end, j, out, &found)) != 0)
 		return r;
 	if (!found)
 		return damage(x, end, "the root of the level-%u block from "
 		    "second %llu is missing", j, (unsigned long long)lo);
-	if (s != NULL) {
-		s->k = k;
-		s->level = (uint8_t)j;
-		s->im = *out;
-	}
+	roots_put(x->cal->roots, j, k, out);
 	return 0;
 }
 
@@ -560,11 +679,11 @@ shape_root(struct rctx *x, uint64_t lo, uint64_t n, struct kts_imprint *out)
 
 /* ---- open and the head check ---------------------------------------- */
 
-/* The frontier for cal->count, from the store. */
+/* The frontier for the count x saw, from the store. */
 static int
 front_load(struct kts_cal *cal, struct rctx *x)
 {
-	uint64_t c = cal->count;
+	uint64_t c = x->count;
 	unsigned j;
 	int r;
 
@@ -607,7 +726,7 @@ block_verify(struct rctx *x, unsigned j, uint64_t k)
 static int
 front_verify(struct kts_cal *cal, struct rctx *x)
 {
-	uint64_t c = cal->count;
+	uint64_t c = x->count;
 	unsigned j;
 	int r;
 
@@ -617,7 +736,7 @@ front_verify(struct kts_cal *cal, struct rctx *x)
 		if ((r = block_verify(x, j, (c >> j) - 1)) != 0)
 			return r;
 	}
-	for (j = STORED_LEVEL; cal->has_head && j < LEVELS &&
+	for (j = STORED_LEVEL; c > cal->start && j < LEVELS &&
 	    !(c >> j & 1); j++) {
 		if ((c & (((uint64_t)1 << j) - 1)) != 0)
 			break;		/* the head completes no such block */
@@ -650,7 +769,7 @@ rec_from(struct rctx *x, uint64_t t, int *found, uint64_t *rt, unsigned *rl)
 	return r;
 }
 
-/* Read "head" and check it; sets count, has_head and the frontier. */
+/* Read "head" and check it; sets count (also in x) and the frontier. */
 static int
 head_check(struct kts_cal *cal, struct rctx *x)
 {
@@ -661,6 +780,7 @@ head_check(struct kts_cal *cal, struct rctx *x)
 	char *err = NULL;
 	char *val;
 	size_t n;
+	int has_head;
 	int found;
 	int r;
 
@@ -674,15 +794,17 @@ head_check(struct kts_cal *cal, struct rctx *x)
 		return KTS_EVERIFY;
 	}
 	head = val != NULL ? be64_get((const uint8_t *)val) : cal->start;
-	cal->has_head = val != NULL;
+	has_head = val != NULL;
 	leveldb_free(val);
-	if (cal->has_head && (head < cal->start || head == UINT64_MAX))
+	if (has_head && (head < cal->start || head == UINT64_MAX))
 		return damage(x, head, "the head is outside the calendar "
 		    "(start %llu)", (unsigned long long)cal->start);
-	cal->count = cal->has_head ? head + 1 : cal->start;
-	if (cal->has_head && (r = leaf_get(x, head, &leaf)) != 0)
+	/* No reader exists yet: nothing to order. */
+	x->count = has_head ? head + 1 : cal->start;
+	atomic_store_explicit(&cal->count, x->count, memory_order_relaxed);
+	if (has_head && (r = leaf_get(x, head, &leaf)) != 0)
 		return r;	/* "the leaf is missing", at the head */
-	if ((r = rec_from(x, cal->count, &found, &rt, &rl)) != 0)
+	if ((r = rec_from(x, x->count, &found, &rt, &rl)) != 0)
 		return r;
 	if (found)
 		return damage(x, rt, "a record of level %u lies after the "
@@ -692,7 +814,11 @@ head_check(struct kts_cal *cal, struct rctx *x)
 	return front_verify(cal, x);
 }
 
-/* Fill the root cache, top levels first, one read per slot at most. */
+/*
+ * Fill the table from CACHE_LEVEL up, top levels first, at most OPEN_FILL
+ * reads: this also opens every LevelDB table once, so the first chains
+ * of a new process do not (docs/performance.md, "Root cache").
+ */
 static int
 cache_fill(struct kts_cal *cal, struct rctx *x)
 {
@@ -703,8 +829,8 @@ cache_fill(struct kts_cal *cal, struct rctx *x)
 	int r;
 
 	for (j = LEVELS - 1; j >= CACHE_LEVEL; j--) {
-		for (k = cal->start >> j; k < cal->count >> j; k++) {
-			if (n++ == CACHE_SLOTS)
+		for (k = cal->start >> j; k < x->count >> j; k++) {
+			if (n++ == OPEN_FILL)
 				return 0;
 			if ((r = block_get(x, (unsigned)j, k, &im)) != 0)
 				return r;
@@ -875,8 +1001,6 @@ cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 		return KTS_ENOTFOUND;
 	}
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL ||
-	    (tmp->cache = calloc(CACHE_SLOTS, sizeof(*tmp->cache))) == NULL ||
-	    (tmp->mid = calloc(MID_SLOTS, sizeof(*tmp->mid))) == NULL ||
 	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL) {
 		r = KTS_ENOMEM;
 		goto out;
@@ -884,6 +1008,7 @@ cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 	x->cal = tmp;
 	if ((r = db_open(tmp, x, dir, create)) != 0 ||
 	    (r = meta_load(tmp, x, create, start, alg)) != 0 ||
+	    (r = roots_new(tmp->start, tmp->alg, &tmp->roots)) != 0 ||
 	    (r = zero_init(tmp)) != 0 ||
 	    (r = head_check(tmp, x)) != 0 ||
 	    (r = cache_fill(tmp, x)) != 0)
@@ -909,11 +1034,45 @@ kts_cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 	return r == KTS_EVERIFY ? KTS_EDB : r;
 }
 
+int
+kts_cal_reader_open(struct kts_cal *w, struct kts_cal **out)
+{
+	struct kts_cal *tmp = NULL;
+
+	*out = NULL;
+	if (w->w != NULL)
+		return KTS_EINVAL;
+	if ((tmp = calloc(1, sizeof(*tmp))) == NULL ||
+	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL) {
+		free(tmp);
+		return KTS_ENOMEM;
+	}
+	tmp->w = w;
+	tmp->db = w->db;
+	tmp->ropt = w->ropt;
+	tmp->start = w->start;
+	tmp->alg = w->alg;
+	memcpy(tmp->zero, w->zero, sizeof(tmp->zero));
+	tmp->roots = w->roots;
+	atomic_fetch_add_explicit(&w->readers, 1, memory_order_relaxed);
+	*out = tmp;
+	return 0;
+}
+
 void
 kts_cal_close(struct kts_cal *cal)
 {
 	if (cal == NULL)
 		return;
+	if (cal->w != NULL) {	/* a reader: the rest is its writer's */
+		atomic_fetch_sub_explicit(&cal->w->readers, 1,
+		    memory_order_relaxed);
+		free(cal->pm);
+		free(cal);
+		return;
+	}
+	/* Readers borrow the LevelDB handle and the table. */
+	assert(atomic_load(&cal->readers) == 0);
 	if (cal->db != NULL)
 		leveldb_close(cal->db);
 	if (cal->opt != NULL)
@@ -922,8 +1081,7 @@ kts_cal_close(struct kts_cal *cal)
 		leveldb_readoptions_destroy(cal->ropt);
 	if (cal->wopt != NULL)
 		leveldb_writeoptions_destroy(cal->wopt);
-	free(cal->cache);
-	free(cal->mid);
+	roots_free(cal->roots);
 	free(cal->pm);
 	free(cal);
 }
@@ -940,11 +1098,22 @@ kts_cal_alg(const struct kts_cal *cal)
 	return cal->alg;
 }
 
+/* The leaves on disk as cal sees them: its writer's count (acquire). */
+static uint64_t
+count_get(const struct kts_cal *cal)
+{
+	const struct kts_cal *w = cal->w != NULL ? cal->w : cal;
+
+	return atomic_load_explicit(&w->count, memory_order_acquire);
+}
+
 int
 kts_cal_head(const struct kts_cal *cal, uint64_t *out)
 {
-	*out = cal->count - 1;
-	return cal->has_head ? 0 : KTS_ENOTFOUND;
+	uint64_t c = count_get(cal);
+
+	*out = c - 1;
+	return c > cal->start ? 0 : KTS_ENOTFOUND;
 }
 
 void
@@ -1002,17 +1171,19 @@ batch_put(void *arg, uint64_t t, unsigned level, const struct kts_imprint *im)
 	return 0;
 }
 
-/* The arguments of an append: t after the head, a batch within the cap. */
+/*
+ * The arguments of an append to a store of c leaves: the writer, t after
+ * the head, a batch within the cap.
+ */
 static int
-append_args(const struct kts_cal *cal, uint64_t t,
+append_args(const struct kts_cal *cal, uint64_t c, uint64_t t,
     const struct kts_imprint *leaves, size_t n)
 {
 	const struct kts_hash_alg *a;
 	size_t i;
 
-	if (n == 0 || t < cal->count || t - cal->count > KTS_MAX_CAL_BATCH ||
-	    n > KTS_MAX_CAL_BATCH - (t - cal->count) ||
-	    n > UINT64_MAX - t)
+	if (cal->w != NULL || n == 0 || t < c || t - c > KTS_MAX_CAL_BATCH ||
+	    n > KTS_MAX_CAL_BATCH - (t - c) || n > UINT64_MAX - t)
 		return KTS_EINVAL;
 	for (i = 0; i < n; i++) {
 		a = kts_hash_get(leaves[i].alg);
@@ -1026,15 +1197,14 @@ append_args(const struct kts_cal *cal, uint64_t t,
 /* Fill batch with the gap's fillers, the leaves and the new head. */
 static int
 append_fill(const struct kts_cal *cal, leveldb_writebatch_t *wb,
-    struct kts_imprint *front, uint64_t t, const struct kts_imprint *leaves,
-    size_t n)
+    struct kts_imprint *front, uint64_t c, uint64_t t,
+    const struct kts_imprint *leaves, size_t n)
 {
 	uint8_t head[8];
-	uint64_t c;
 	size_t i;
 	int r;
 
-	for (c = cal->count; c < t; c++) {
+	for (; c < t; c++) {
 		if ((r = push(cal, front, c, &cal->zero[0], batch_put, wb)) != 0)
 			return r;
 	}
@@ -1054,29 +1224,30 @@ kts_cal_append_many(struct kts_cal *cal, uint64_t t,
 {
 	leveldb_writebatch_t *wb = NULL;
 	struct kts_imprint *front = NULL;
+	uint64_t c = count_get(cal);
 	char *err = NULL;
 	int r;
 
-	if ((r = append_args(cal, t, leaves, n)) != 0)
+	if ((r = append_args(cal, c, t, leaves, n)) != 0)
 		return r;
 	if ((front = malloc(sizeof(cal->front))) == NULL)
 		return KTS_ENOMEM;
 	memcpy(front, cal->front, sizeof(cal->front));
 	wb = leveldb_writebatch_create();
-	if ((r = append_fill(cal, wb, front, t, leaves, n)) != 0)
+	if ((r = append_fill(cal, wb, front, c, t, leaves, n)) != 0)
 		goto out;
 	leveldb_write(cal->db, cal->wopt, wb, &err);
 	if (err != NULL) {
 		kts_log(KTS_LOG_ERR, "calendar store: leveldb write of "
-		    "seconds %llu..%llu: %s", (unsigned long long)cal->count,
+		    "seconds %llu..%llu: %s", (unsigned long long)c,
 		    (unsigned long long)(t + n - 1), err);
 		leveldb_free(err);
 		r = KTS_EDB;
 		goto out;
 	}
 	memcpy(cal->front, front, sizeof(cal->front));
-	cal->count = t + n;
-	cal->has_head = 1;
+	/* Synced: readers may now read up to t + n - 1 (acquire there). */
+	atomic_store_explicit(&cal->count, t + n, memory_order_release);
 out:
 	leveldb_writebatch_destroy(wb);
 	free(front);
@@ -1098,7 +1269,8 @@ kts_cal_leaf(const struct kts_cal *cal, uint64_t t, struct kts_imprint *out)
 	char why[256] = "";
 	struct rctx x = { .cal = cal, .why = why, .whylen = sizeof(why) };
 
-	if (t >= cal->count)
+	x.count = count_get(cal);
+	if (t >= x.count)
 		return KTS_ENOTFOUND;
 	return read_err(&x, leaf_get(&x, t, out));
 }
@@ -1112,20 +1284,22 @@ kts_cal_root(const struct kts_cal *cal, uint64_t p, struct kts_imprint *out)
 	unsigned j;
 	int r = 0;
 
-	if (p >= cal->count)
+	x.count = count_get(cal);
+	if (p >= x.count)
 		return KTS_ENOTFOUND;
-	if (p + 1 < cal->count) {
+	if (p + 1 < x.count || cal->w != NULL) {
 		x.end = p + 1;
 		r = shape_root(&x, 0, p + 1, out);
 		rctx_done(&x);
 		return read_err(&x, r);
 	}
-	/* The root at the head: fold the frontier, smallest block first. */
-	for (j = 0; !(cal->count >> j & 1); j++)
+	/* The writer's root at the head: fold the frontier, smallest block
+	 * first. */
+	for (j = 0; !(x.count >> j & 1); j++)
 		;
 	acc = cal->front[j];
 	for (j++; j < LEVELS && r == 0; j++) {
-		if (cal->count >> j & 1)
+		if (x.count >> j & 1)
 			r = node(&cal->front[j], &acc, &acc);
 	}
 	if (r == 0)
@@ -1207,7 +1381,8 @@ kts_cal_chain(const struct kts_cal *cal, uint64_t a, uint64_t p,
 
 	if (a > p || p == 0)
 		return KTS_EINVAL;
-	if (p >= cal->count)
+	x.count = count_get(cal);
+	if (p >= x.count)
 		return KTS_ENOTFOUND;
 	x.end = p + 1;
 	r = chain_links(&x, a, p, v, &n);
@@ -1319,7 +1494,7 @@ walk_tail(const struct kts_cal *cal, struct walk *w)
 	size_t kn;
 	size_t i;
 
-	for (i = cal->has_head ? 0 : 1; i < 2; i++) {
+	for (i = count_get(cal) > cal->start ? 0 : 1; i < 2; i++) {
 		if (!leveldb_iter_valid(w->it))
 			break;
 		k = leveldb_iter_key(w->it, &kn);
@@ -1341,14 +1516,15 @@ walk_run(const struct kts_cal *cal, struct walk *w,
 {
 	struct kts_imprint front[LEVELS];
 	struct kts_imprint leaf;
-	uint64_t total = cal->count - cal->start;
+	uint64_t count = count_get(cal);
+	uint64_t total = count - cal->start;
 	uint64_t t;
 	int r = 0;
 
 	/* The frontier at count = start: blocks of fillers only. */
 	memcpy(front, cal->zero, sizeof(front));
 	leveldb_iter_seek_to_first(w->it);
-	for (t = cal->start; t < cal->count && r == 0; t++) {
+	for (t = cal->start; t < count && r == 0; t++) {
 		r = walk_rec(w, t, 0, &leaf);
 		if (r == 0)
 			r = push(cal, front, t, &leaf, walk_cmp, w);

@@ -13,7 +13,10 @@
  * one synced LevelDB batch together with the block roots it completes and
  * the new head, so a crash leaves either the old head or the new one.
  *
- * A struct kts_cal is used by one thread at a time (reads fill a cache).
+ * Threads: kts_cal_open() gives the writer handle; kts_cal_reader_open()
+ * gives read-only handles on the same open store for other threads.  The
+ * writer and its readers may be used at the same time, each handle by
+ * one thread at a time.
  */
 #ifndef KTS_CALSTORE_H
 #define KTS_CALSTORE_H
@@ -40,7 +43,22 @@ struct kts_cal;
 int kts_cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
     struct kts_cal **out, char *why, size_t whylen);
 
-/* kts_cal_close - flush and close; NULL is fine. */
+/*
+ * kts_cal_reader_open - a read-only handle on the store the writer w has
+ * open, for another thread: kts_cal_start, _alg, _head, _leaf, _root and
+ * _chain work on it as on w (appends fail with KTS_EINVAL).  It shares
+ * w's LevelDB handle and table of block roots, has its own per-call
+ * state, and sees each append of w once w has synced it: its head is
+ * never past what is on disk.  Any thread may call this.
+ * Returns 0, KTS_EINVAL (w is a reader) or KTS_ENOMEM.
+ * Ownership: close *out with kts_cal_close(), before w is closed.
+ */
+int kts_cal_reader_open(struct kts_cal *w, struct kts_cal **out);
+
+/*
+ * kts_cal_close - a writer: flush and close (its readers must be closed
+ * first); a reader: free it.  NULL is fine.
+ */
 void kts_cal_close(struct kts_cal *cal);
 
 /*

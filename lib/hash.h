@@ -29,6 +29,7 @@
 
 #define KTS_HASH_MAX_LEN 64		/* longest digest (SHA-512) */
 #define KTS_IMPRINT_MAX (1 + KTS_HASH_MAX_LEN)
+#define KTS_HASH_BLOCK_MAX 144		/* largest HMAC block (SHA3-224) */
 
 /* A hash algorithm as the spec's table lists it. */
 struct kts_hash_alg {
@@ -170,7 +171,9 @@ int kts_imprint_check(const uint8_t *p, size_t n);
 
 /*
  * kts_hmac - HMAC (RFC 2104) of data with key using alg; out is an
- * imprint of alg.  Returns 0, KTS_EINVAL, KTS_EUNSUPPORTED or KTS_ECRYPTO.
+ * imprint of alg.  Keeps no state: safe to call from several threads at
+ * once.  Returns 0, KTS_EINVAL (undefined alg), KTS_EUNSUPPORTED (this
+ * OpenSSL lacks alg), KTS_ENOMEM or KTS_ECRYPTO.
  */
 int kts_hmac(uint8_t alg, const void *key, size_t keylen, const void *data,
     size_t n, struct kts_imprint *out);

@@ -115,6 +115,16 @@
 #define KTS_MAX_CAL_BATCH (2u * 86400u)
 
 /*
+ * Extension threads of kts-calendar (calendar/ext.c, setting
+ * ext_threads).  Each has an event loop, a store handle (a few KB; the
+ * table of block roots is shared) and its share of the extender port's
+ * connections.  Extending is CPU-bound, so more threads than cores only
+ * add switches; 64 is far above any machine this runs on and keeps a
+ * typo from starting thousands.
+ */
+#define KTS_MAX_EXT_THREADS 64
+
+/*
  * Network servers (lib/net.c, KSI spec section 8).  The first four are
  * the defaults for the zero fields of struct kts_srv_opts.
  *

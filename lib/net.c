@@ -813,7 +813,8 @@ srv_listen(struct kts_srv *srv, const char *addr, int port,
 		return KTS_EIO;
 	}
 	*out = evconnlistener_new_bind(srv->base, cb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+	    (srv->o.reuseport ? LEV_OPT_REUSEABLE_PORT : 0),
 	    -1, ai->ai_addr, (int)ai->ai_addrlen);
 	e = errno;
 	evutil_freeaddrinfo(ai);

@@ -45,6 +45,10 @@ struct kts_srv_opts {
 	size_t max_conns;	/* concurrent connections */
 	int idle_timeout_s;	/* close a connection idle this long */
 	int read_timeout_s;	/* close a client that sends too slowly */
+	int reuseport;		/* 1: SO_REUSEPORT, so that servers of
+				 * several threads (each on its own base)
+				 * share the ports; the kernel spreads the
+				 * connections over them */
 	kts_pdu_fn on_pdu;
 	kts_get_fn on_get;	/* NULL: every GET is 404 */
 	void *arg;

@@ -25,7 +25,8 @@ tests_unit_check_tlv_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 tests_unit_check_hash_SOURCES = tests/unit/check_hash.c $(KTS_TEST_SOURCES)
-tests_unit_check_hash_CFLAGS = $(KTS_CHECK_CFLAGS)
+tests_unit_check_hash_CFLAGS = $(KTS_CHECK_CFLAGS) -pthread
+tests_unit_check_hash_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_unit_check_hash_LDADD = $(KTS_CHECK_LDADD)
 
 tests_unit_check_util_SOURCES = tests/unit/check_util.c $(KTS_TEST_SOURCES)
@@ -152,5 +153,8 @@ check-style:
 PERL_FOR_STYLE = perl
 EXTRA_DIST += scripts/check-style scripts/test-summary .clang-format \
 	README.md docs/README.md
+
+## ThreadSanitizer suppressions, for a -fsanitize=thread build.
+EXTRA_DIST += tests/tsan.supp
 
 .PHONY: fuzz-smoke check-style

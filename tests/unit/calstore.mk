@@ -8,6 +8,7 @@ endif
 tests_unit_check_calstore_SOURCES = tests/unit/check_calstore.c \
 	tests/unit/kts_test.c tests/unit/kts_test.h
 tests_unit_check_calstore_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	$(CRYPTO_CFLAGS)
+	$(CRYPTO_CFLAGS) -pthread
+tests_unit_check_calstore_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_unit_check_calstore_LDADD = lib/libkts.la $(CHECK_LIBS) \
 	$(CRYPTO_LIBS) $(LEVELDB_LIBS)

@@ -15,6 +15,8 @@
  * documented at the top of calstore.c ("T" be64(t) level, "head",
  * "meta").
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +581,231 @@ START_TEST(test_reopen)
 }
 END_TEST
 
+/*
+ * A reader handle sees the writer's appends made after it opened, reads
+ * the same chains and roots, never past the head, and cannot append.
+ */
+START_TEST(test_reader)
+{
+	struct kts_imprint want;
+	struct kts_imprint im;
+	struct kts_cal *cal;
+	struct kts_cal *rd = (struct kts_cal *)1;
+	struct kts_cal *rd2 = (struct kts_cal *)1;
+	struct kts_wr wr;
+	struct model m;
+	uint64_t head;
+	uint64_t p;
+	char *dir = kts_test_tmpdir();
+
+	model_init(&m, KTS_HASH_SHA256, 300, 17);
+	cal = open_ok(dir, 1, 300, KTS_HASH_SHA256);
+	ck_assert_int_eq(kts_cal_reader_open(cal, &rd), 0);
+	ck_assert_uint_eq(kts_cal_start(rd), 300);
+	ck_assert_uint_eq(kts_cal_alg(rd), KTS_HASH_SHA256);
+	ck_assert_int_eq(kts_cal_head(rd, &head), KTS_ENOTFOUND);
+	ck_assert_int_eq(kts_cal_reader_open(rd, &rd2), KTS_EINVAL);
+	ck_assert_ptr_null(rd2);
+	append_many(cal, &m, 300, 700);
+	append(cal, &m, 1030);
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	for (p = 1; p <= 1030; p += 37) {
+		ck_assert_int_eq(kts_cal_head(rd, &head), 0);
+		ck_assert_uint_eq(head, 1030);
+		want = bf_root(&m, p);
+		check_root(rd, p, &want);
+		check_chain(rd, &m, p / 2, p, &want);
+		check_chain(rd, &m, p, p, &want);
+	}
+	/* The root at the head from the blocks, not the writer's frontier. */
+	want = bf_root(&m, 1030);
+	check_root(rd, 1030, &want);
+	check_chain(rd, &m, 700, 1030, &want);
+	/* Never past the head. */
+	ck_assert_int_eq(kts_cal_leaf(rd, 1031, &im), KTS_ENOTFOUND);
+	ck_assert_int_eq(kts_cal_root(rd, 1031, &im), KTS_ENOTFOUND);
+	ck_assert_int_eq(kts_cal_chain(rd, 5, 1031, &wr), KTS_ENOTFOUND);
+	/* A reader does not append; the writer goes on, the reader sees it. */
+	im = rnd_leaf(&m, KTS_HASH_SHA256);
+	ck_assert_int_eq(kts_cal_append(rd, 1031, &im), KTS_EINVAL);
+	ck_assert_int_eq(kts_cal_head(rd, &head), 0);
+	ck_assert_uint_eq(head, 1030);
+	append(cal, &m, 1031);
+	append_many(cal, &m, 1040, 30);
+	ck_assert_int_eq(kts_cal_head(rd, &head), 0);
+	ck_assert_uint_eq(head, 1069);
+	want = bf_root(&m, 1069);
+	check_root(rd, 1069, &want);
+	check_chain(rd, &m, 1031, 1069, &want);
+	check_chain(rd, &m, 400, 1069, &want);
+	ck_assert_int_eq(kts_cal_leaf(rd, 1031, &im), 0);
+	want = bf_leaf(&m, 1031);
+	ck_assert(kts_imprint_eq(&im, &want));
+	/* A second reader, closed in any order before the writer. */
+	ck_assert_int_eq(kts_cal_reader_open(cal, &rd2), 0);
+	want = bf_root(&m, 1069);
+	check_chain(rd2, &m, 1068, 1069, &want);
+	kts_cal_close(rd);
+	check_chain(rd2, &m, 301, 1069, &want);
+	kts_cal_close(rd2);
+	kts_cal_close(NULL);
+	kts_wr_free(&wr);
+	kts_cal_close(cal);
+	kts_test_rmdir(dir);
+	free(dir);
+	model_free(&m);
+}
+END_TEST
+
+/* ---- a writer and readers in threads ---- */
+
+#define LIVE_BATCHES 60		/* synced appends of the writer thread */
+#define LIVE_READERS 2
+
+/* The plan every thread shares: read-only once the threads start. */
+struct live {
+	struct kts_cal *cal;		/* the writer */
+	struct model m;			/* every leaf, appended or not yet */
+	uint64_t t[LIVE_BATCHES];	/* batch i appends t[i] .. */
+	size_t n[LIVE_BATCHES];		/* ... n[i] leaves (gaps between) */
+	_Atomic int done;		/* the writer has finished */
+};
+
+/* NULL if the chain (a, p) from rd is right, else what is wrong. */
+static const char *
+live_chain(struct kts_cal *rd, const struct model *m, uint64_t a, uint64_t p)
+{
+	struct kts_imprint want = bf_root(m, p);
+	struct kts_imprint leaf = bf_leaf(m, a);
+	struct kts_imprint got;
+	struct kts_cal_chain c;
+	struct kts_pctx pc;
+	struct kts_tlv t;
+	struct kts_wr wr;
+	const char *bad = NULL;
+	uint64_t ta = 0;
+
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	memset(&pc, 0, sizeof(pc));
+	pc.base = wr.p;
+	if (kts_cal_chain(rd, a, p, &wr) != 0)
+		bad = "kts_cal_chain failed at or below the head";
+	else if (kts_tlv_parse(wr.p, wr.len, &t, NULL) != 0 ||
+	    (pc.base = wr.p, kts_cal_chain_parse(&t, &c, &pc)) != 0)
+		bad = "the chain does not parse";
+	else {
+		if (kts_cal_chain_time(&c, &ta) != 0 || ta != a ||
+		    !kts_imprint_eq(&c.input, &leaf) ||
+		    kts_cal_chain_compute(&c, &got) != 0 ||
+		    !kts_imprint_eq(&got, &want))
+			bad = "the chain is wrong";
+		kts_cal_chain_clear(&c);
+	}
+	kts_wr_free(&wr);
+	if (bad == NULL && (kts_cal_root(rd, p, &got) != 0 ||
+	    !kts_imprint_eq(&got, &want)))
+		bad = "the root at the head is wrong";
+	return bad;
+}
+
+/* 1 if h + 1 is the end of one of the plan's batches. */
+static int
+live_batch_end(const struct live *lv, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < LIVE_BATCHES; i++)
+		if (lv->t[i] + lv->n[i] == h + 1)
+			return 1;
+	return 0;
+}
+
+/*
+ * A reader thread: its head only grows, is always a whole batch, and the
+ * chain to it is right, until the writer is done.  Returns NULL or what
+ * went wrong.
+ */
+static void *
+live_reader(void *arg)
+{
+	struct live *lv = arg;
+	struct kts_cal *rd = NULL;
+	const char *bad = NULL;
+	uint64_t last = 0;
+	uint64_t seen = 0;
+	uint64_t h;
+	int end;
+
+	if (kts_cal_reader_open(lv->cal, &rd) != 0)
+		return "reader open failed";
+	do {
+		end = atomic_load(&lv->done);
+		if (kts_cal_head(rd, &h) != 0)
+			continue;	/* nothing appended yet */
+		if (h < last)
+			bad = "the head went back";
+		else if (!live_batch_end(lv, h))
+			bad = "the head is inside a batch";
+		else if (h > 0)
+			bad = live_chain(rd, &lv->m, lv->m.start + seen++ %
+			    (h - lv->m.start + 1), h);
+		last = h;
+	} while (bad == NULL && !end);
+	if (bad == NULL && last != model_head(&lv->m))
+		bad = "the reader did not see the last append";
+	kts_cal_close(rd);
+	return (void *)bad;
+}
+
+/*
+ * One writer thread appends synced batches while readers extend to the
+ * head they see: the atomic head and the shared table of block roots
+ * under concurrent use (also for -fsanitize=thread builds).
+ */
+START_TEST(test_live_readers)
+{
+	struct kts_imprint leaves[40];
+	pthread_t th[LIVE_READERS];
+	struct live lv;
+	uint64_t t = 5000;
+	size_t i;
+	size_t k;
+	void *res;
+	char *dir = kts_test_tmpdir();
+
+	memset(&lv, 0, sizeof(lv));
+	model_init(&lv.m, KTS_HASH_SHA256, 5000, 23);
+	for (i = 0; i < LIVE_BATCHES; i++) {
+		t += i % 7 == 3 ? 1 + rnd(&lv.m) % 300 : 0;	/* a gap */
+		lv.t[i] = t;
+		lv.n[i] = 1 + rnd(&lv.m) % KTS_N_ELEMS(leaves);
+		for (k = 0; k < lv.n[i]; k++)
+			model_put(&lv.m, t + k, rnd_leaf(&lv.m,
+			    KTS_HASH_SHA256));
+		t += lv.n[i];
+	}
+	lv.cal = open_ok(dir, 1, 5000, KTS_HASH_SHA256);
+	for (i = 0; i < LIVE_READERS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, live_reader,
+		    &lv), 0);
+	for (i = 0; i < LIVE_BATCHES; i++) {
+		for (k = 0; k < lv.n[i]; k++)
+			leaves[k] = bf_leaf(&lv.m, lv.t[i] + k);
+		ck_assert_int_eq(kts_cal_append_many(lv.cal, lv.t[i], leaves,
+		    lv.n[i]), 0);
+	}
+	atomic_store(&lv.done, 1);
+	for (i = 0; i < LIVE_READERS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &res), 0);
+		ck_assert_msg(res == NULL, "reader %zu: %s", i, (char *)res);
+	}
+	kts_cal_close(lv.cal);
+	kts_test_rmdir(dir);
+	free(dir);
+	model_free(&lv.m);
+}
+END_TEST
+
 START_TEST(test_missing)
 {
 	struct kts_cal *cal = (struct kts_cal *)1;
@@ -787,6 +1014,8 @@ calstore_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_refused_appends);
 	tcase_add_test(tc, test_reopen);
+	tcase_add_test(tc, test_reader);
+	tcase_add_test(tc, test_live_readers);
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_check_progress);
 	suite_add_tcase(s, tc);

@@ -7,10 +7,15 @@
  * derived configuration-request HMACs, the HMAC of the real
  * ksi/tlv/v2/aggr_request.tlv vector, and the CRC-32 check value.  SHA-3
  * and SM3 are optional in the spec: when this OpenSSL lacks one, hashing
- * with it must return KTS_EUNSUPPORTED.
+ * with it must return KTS_EUNSUPPORTED.  kts_hmac is also compared with
+ * OpenSSL's own HMAC() for every algorithm and key length class, and run
+ * from several threads at once.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/hmac.h>
 
 #include "err.h"
 #include "hash.h"
@@ -469,13 +474,92 @@ START_TEST(test_hmac_each_alg)
 	int r;
 
 	r = kts_hmac(ac->id, "anon", 4, "abc", 3, &im);
-	if (kts_hash_evp(ac->id) == NULL) {
+	if (!kts_hash_available(ac->id)) {
 		ck_assert_int_eq(r, KTS_EUNSUPPORTED);
 		return;
 	}
 	ck_assert_int_eq(r, 0);
 	ck_assert_uint_eq(im.alg, ac->id);
 	ck_assert_uint_eq(im.len, ac->len);
+}
+END_TEST
+
+/*
+ * kts_hmac builds HMAC from the hasher (no OpenSSL MAC object): it must
+ * agree with OpenSSL's HMAC() for every algorithm both have, around the
+ * block size (keys hashed first, padded) and for empty and multi-block
+ * data.
+ */
+START_TEST(test_hmac_oracle)
+{
+	const struct acase *ac = &acases[_i];
+	const size_t keylens[] = { 0, 1, 31, (size_t)ac->block - 1, ac->block,
+	    (size_t)ac->block + 1, 200 };
+	const size_t datalens[] = { 0, 3, 64, 1000 };
+	uint8_t want[EVP_MAX_MD_SIZE];
+	uint8_t key[200];
+	uint8_t data[1000];
+	struct kts_imprint im;
+	unsigned int wlen;
+	size_t i;
+	size_t j;
+
+	if (!kts_hash_available(ac->id) || kts_hash_evp(ac->id) == NULL)
+		return;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	for (i = 0; i < KTS_N_ELEMS(keylens); i++) {
+		for (j = 0; j < KTS_N_ELEMS(datalens); j++) {
+			wlen = 0;
+			if (HMAC(kts_hash_evp(ac->id), key, (int)keylens[i],
+			    data, datalens[j], want, &wlen) == NULL)
+				return;	/* OpenSSL hashes it but has no HMAC */
+			ck_assert_int_eq(kts_hmac(ac->id, key, keylens[i],
+			    data, datalens[j], &im), 0);
+			ck_assert_uint_eq(im.len, wlen);
+			ck_assert_msg(memcmp(im.d, want, wlen) == 0,
+			    "%s key %zu data %zu differs", ac->name,
+			    keylens[i], datalens[j]);
+		}
+	}
+}
+END_TEST
+
+/* Several threads at once, each with its own key: no shared state. */
+static void *
+hmac_thread(void *arg)
+{
+	const uint8_t *key = arg;
+	struct kts_imprint first;
+	struct kts_imprint im;
+	int i;
+
+	if (kts_hmac(KTS_HASH_SHA256, key, 4, "abc", 3, &first) != 0)
+		return "failed";
+	for (i = 0; i < 2000; i++) {
+		if (kts_hmac(KTS_HASH_SHA256, key, 4, "abc", 3, &im) != 0 ||
+		    !kts_imprint_eq(&im, &first))
+			return "differs";
+	}
+	return NULL;
+}
+
+START_TEST(test_hmac_threads)
+{
+	static const uint8_t keys[4][4] = { "anon", "kts1", "kts2", "kts3" };
+	pthread_t t[4];
+	void *res;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hmac_thread,
+		    (void *)keys[i]), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &res), 0);
+		ck_assert_msg(res == NULL, "thread %d: %s", i, (char *)res);
+	}
 }
 END_TEST
 
@@ -521,6 +605,8 @@ hash_suite(void)
 	tcase_add_test(tc, test_hmac_vector);
 	tcase_add_test(tc, test_hmac_long_key);
 	tcase_add_loop_test(tc, test_hmac_each_alg, 0, KTS_N_ELEMS(acases));
+	tcase_add_loop_test(tc, test_hmac_oracle, 0, KTS_N_ELEMS(acases));
+	tcase_add_test(tc, test_hmac_threads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crc32");

@@ -768,6 +768,49 @@ START_TEST(test_srv_new_errors)
 }
 END_TEST
 
+static void
+drop_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
+{
+	kts_req_drop(req);
+}
+
+/*
+ * reuseport: a second server (of another thread, in the calendar) binds
+ * the ports the first one got; a server without it still cannot.
+ */
+START_TEST(test_reuseport)
+{
+	struct event_base *base = event_base_new();
+	struct kts_srv *a = NULL;
+	struct kts_srv *b = NULL;
+	struct kts_srv *c = NULL;
+	struct kts_srv_opts o;
+	int hp[2];
+	int tp[2];
+
+	ck_assert_ptr_nonnull(base);
+	memset(&o, 0, sizeof(o));
+	o.on_pdu = drop_pdu;
+	o.reuseport = 1;
+	ck_assert_int_eq(kts_srv_new(base, &o, &a), 0);
+	kts_srv_ports(a, &hp[0], &tp[0]);
+	o.http_port = hp[0];
+	o.tcp_port = tp[0];
+	ck_assert_int_eq(kts_srv_new(base, &o, &b), 0);
+	kts_srv_ports(b, &hp[1], &tp[1]);
+	ck_assert_int_eq(hp[1], hp[0]);
+	ck_assert_int_eq(tp[1], tp[0]);
+	o.reuseport = 0;
+	errno = 0;
+	ck_assert_int_eq(kts_srv_new(base, &o, &c), KTS_EIO);
+	ck_assert_int_eq(errno, EADDRINUSE);
+	ck_assert_ptr_null(c);
+	kts_srv_free(b);
+	kts_srv_free(a);
+	event_base_free(base);
+}
+END_TEST
+
 /* Held requests of live clients at teardown, answered or dropped. */
 START_TEST(test_teardown_with_clients)
 {
@@ -1395,6 +1438,7 @@ net_suite(void)
 	tcase_add_loop_test(tc, test_teardown_with_clients, 0, 2);
 	tcase_add_test(tc, test_http_pending_idle);
 	tcase_add_test(tc, test_srv_new_errors);
+	tcase_add_test(tc, test_reuseport);
 	tcase_add_test(tc, test_slow_client);
 	tcase_add_test(tc, test_max_conns);
 	tcase_add_test(tc, test_drop);
