@@ -12,6 +12,7 @@
 #ifndef KTS_AGGREGATOR_H
 #define KTS_AGGREGATOR_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@
 
 /* machine_id goes into every signature's metadata: a host name and port. */
 #define AG_MAX_MACHINE_ID 255
+
+/* Threads, each a whole aggregator on the shared ports (SO_REUSEPORT). */
+#define AG_MAX_THREADS 64
 
 /* Settings: defaults, then the file, then the command line. */
 struct ag_conf {
@@ -53,6 +57,7 @@ struct ag_conf {
 	char *machine_id;	/* metadata machine id, optional */
 	uint8_t alg;		/* aggregation algorithm */
 	int log_level;		/* KTS_LOG_* */
+	unsigned threads;	/* aggregators in this process */
 };
 
 /* One client request waiting for its round's answer. */
@@ -91,6 +96,7 @@ struct ag_parent {
 	unsigned max_level;		/* from it */
 	uint64_t conf_asked_ms;		/* last configuration request */
 	int healthy;			/* its last answer was good */
+	uint64_t health_us;		/* when that was (monotonic) */
 	uint64_t ok;			/* rounds it answered first */
 	uint64_t failed;		/* rounds it failed */
 	double last_ms;			/* its last answer's latency */
@@ -110,8 +116,49 @@ struct ag_stats {
 	double last_parent_ms;		/* send to first valid answer */
 };
 
+/*
+ * What one thread last published for /metrics and /healthz, which any
+ * thread may serve: copied under the thread's lock at every tick.
+ */
+struct ag_pub {
+	struct ag_stats st;
+	struct kts_srv_stats ss;
+	uint64_t waiting;
+	size_t n_flight;
+	unsigned eff_max_level;
+	int stopping;
+	struct {
+		uint64_t ok;
+		uint64_t failed;
+		uint64_t timeouts;
+		uint64_t inflight;
+		double last_ms;
+		int has_conf;
+		unsigned max_level;
+		int healthy;
+		uint64_t health_us;
+	} par[AG_MAX_PARENTS];
+};
+
+/*
+ * One aggregator: its own event loop, server (on the shared ports),
+ * parents, rounds and counters.  Thread 0 runs on the main thread; the
+ * others on threads of their own, stopped through their pipe.  Shared
+ * and read-only while threads run: conf, users, all (for the published
+ * copies, each under its owner's lock).
+ */
 struct ag {
 	struct ag_conf *conf;
+	unsigned idx;			/* thread number */
+	struct ag **all;		/* every thread's aggregator */
+	unsigned n_all;
+	pthread_mutex_t mu;		/* guards pub */
+	int mu_ok;
+	struct ag_pub pub;
+	pthread_t tid;
+	int running;			/* tid is a thread to join */
+	int pipe[2];			/* 'd' drain, 's' stop; -1 closed */
+	struct event *wake;
 	struct event_base *base;
 	struct kts_srv *srv;
 	struct kts_users *users;
@@ -146,8 +193,14 @@ int ag_conf_check(const struct ag_conf *c, char *why, size_t whylen);
 void ag_conf_free(struct ag_conf *c);
 
 /* core.c */
-int ag_start(struct ag *ag, char *why, size_t whylen);
+int ag_start(struct ag *ag, struct kts_users *users, int http_port,
+    int tcp_port, char *why, size_t whylen);
+int ag_write_ports(struct ag *ag, char *why, size_t whylen);
 void ag_stop(struct ag *ag);
+void ag_publish(struct ag *ag);
+int ag_thread_start(struct ag *ag);
+void ag_thread_tell(struct ag *ag, char what);
+void ag_thread_join(struct ag *ag);
 void ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
     const char *msg);
 void ag_drain(struct ag *ag);

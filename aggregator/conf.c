@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -29,10 +30,22 @@ ag_round_height(uint64_t max_requests)
 	return h;
 }
 
+/* One aggregator thread a core (an aggregator is CPU-bound). */
+static unsigned
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > AG_MAX_THREADS ? AG_MAX_THREADS : (unsigned)n;
+}
+
 void
 ag_conf_defaults(struct ag_conf *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->threads = default_threads();
 	c->http_port = 3333;
 	c->tcp_port = 3334;
 	c->parent_hmac_alg = KTS_HASH_SHA256;
@@ -156,7 +169,12 @@ ag_conf_set(struct ag_conf *c, const char *key, const char *v, char *why,
 		r = kts_conf_port(v, &c->http_port);
 	else if (strcmp(key, "tcp_port") == 0)
 		r = kts_conf_port(v, &c->tcp_port);
-	else if (strcmp(key, "max_level") == 0) {
+	else if (strcmp(key, "threads") == 0) {
+		if ((r = kts_parse_u64(v, AG_MAX_THREADS, &n)) == 0 && n == 0)
+			r = KTS_EFORMAT;
+		if (r == 0)
+			c->threads = (unsigned)n;
+	} else if (strcmp(key, "max_level") == 0) {
 		if ((r = kts_parse_u64(v, 254, &n)) == 0)
 			c->max_level = (unsigned)n;
 	} else if (strcmp(key, "hash_alg") == 0)

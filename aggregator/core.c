@@ -8,10 +8,12 @@
  * requests are answered at once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aggregator.h"
 #include "err.h"
@@ -95,6 +97,7 @@ ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
 	size_t i;
 	int r;
 
+	ag_publish(ag);		/* the parents' health, before any answer */
 	kts_wr_init(&wr, KTS_MAX_PDU);
 	for (i = 0; i < rd->n; i++) {
 		const struct ag_req *e = &rd->reqs[i];
@@ -124,6 +127,7 @@ ag_round_fail(struct ag *ag, struct ag_round *rd)
 {
 	size_t i;
 
+	ag_publish(ag);		/* the parents' health, before any answer */
 	if (rd->status == 0)
 		rd->status = KTS_ST_UPSTREAM;
 	if (rd->msg[0] == '\0')
@@ -391,10 +395,11 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (ag->n_open > 0)
 		close_round(ag);
 	ag_parents_tick(ag);
+	ag_publish(ag);
 }
 
-static int
-write_ports(struct ag *ag, char *why, size_t whylen)
+int
+ag_write_ports(struct ag *ag, char *why, size_t whylen)
 {
 	char buf[64];
 	int hp;
@@ -469,19 +474,62 @@ ag_drain(struct ag *ag)
 		event_base_loopexit(ag->base, NULL);
 }
 
+void
+ag_publish(struct ag *ag)
+{
+	struct ag_pub p;
+	struct kts_up_stats us;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.st = ag->st;
+	if (ag->srv != NULL)
+		kts_srv_stats(ag->srv, &p.ss);
+	p.waiting = ag->waiting;
+	p.n_flight = ag->n_flight;
+	p.eff_max_level = ag->eff_max_level;
+	p.stopping = ag->stopping;
+	for (i = 0; i < ag->n_parents; i++) {
+		const struct ag_parent *pa = &ag->parents[i];
+
+		kts_up_stats(pa->up, &us);
+		p.par[i].ok = pa->ok;
+		p.par[i].failed = pa->failed;
+		p.par[i].timeouts = us.timeouts;
+		p.par[i].inflight = us.inflight;
+		p.par[i].last_ms = pa->last_ms;
+		p.par[i].has_conf = pa->has_conf;
+		p.par[i].max_level = pa->max_level;
+		p.par[i].healthy = pa->healthy;
+		p.par[i].health_us = pa->health_us;
+	}
+	pthread_mutex_lock(&ag->mu);
+	ag->pub = p;
+	pthread_mutex_unlock(&ag->mu);
+}
+
+/*
+ * Start aggregator ag on its own event base (made by the caller) with
+ * the shared users: its parents, its server on http_port and tcp_port
+ * (thread 0 passes the configured ones, the others the ports thread 0
+ * got) and its round timer.
+ */
 int
-ag_start(struct ag *ag, char *why, size_t whylen)
+ag_start(struct ag *ag, struct kts_users *users, int http_port,
+    int tcp_port, char *why, size_t whylen)
 {
 	struct kts_srv_opts so;
 	struct timeval tv;
 	size_t nu;
 	int r;
 
+	ag->pipe[0] = ag->pipe[1] = -1;
+	if (pthread_mutex_init(&ag->mu, NULL) != 0)
+		return KTS_ENOMEM;
+	ag->mu_ok = 1;
 	ag->eff_max_level = ag->conf->max_level;
-	ag->next_id = now_us(CLOCK_REALTIME);
-	if ((r = kts_users_load(ag->conf->users, &ag->users, why,
-	    whylen)) != 0)
-		return r;
+	ag->next_id = now_us(CLOCK_REALTIME) + ((uint64_t)ag->idx << 48);
+	ag->users = users;
 	nu = kts_users_count(ag->users);
 	if ((ag->client_n = calloc(nu + 1, sizeof(*ag->client_n))) == NULL ||
 	    (ag->touched = calloc(nu + 1, sizeof(*ag->touched))) == NULL)
@@ -490,11 +538,12 @@ ag_start(struct ag *ag, char *why, size_t whylen)
 		return r;
 	memset(&so, 0, sizeof(so));
 	so.addr = ag->conf->listen;
-	so.http_port = ag->conf->http_port;
-	so.tcp_port = ag->conf->tcp_port;
+	so.http_port = http_port;
+	so.tcp_port = tcp_port;
 	so.max_conns = (size_t)ag->conf->max_conns;
 	so.idle_timeout_s = (int)ag->conf->idle_timeout_s;
 	so.read_timeout_s = (int)ag->conf->read_timeout_s;
+	so.reuseport = ag->conf->threads > 1;
 	so.on_pdu = on_pdu;
 	so.on_get = ag_get;
 	so.arg = ag;
@@ -509,7 +558,68 @@ ag_start(struct ag *ag, char *why, size_t whylen)
 	    ag)) == NULL || event_add(ag->tick, &tv) != 0)
 		return KTS_ENOMEM;
 	ag_parents_tick(ag);
-	return write_ports(ag, why, whylen);
+	ag_publish(ag);
+	return 0;
+}
+
+/* A byte on the thread's pipe: 'd' drain, anything else stop now. */
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct ag *ag = arg;
+	char c[16];
+	ssize_t n;
+	ssize_t i;
+
+	while ((n = read(fd, c, sizeof(c))) > 0)
+		for (i = 0; i < n; i++) {
+			if (c[i] == 'd')
+				ag_drain(ag);
+			else
+				event_base_loopbreak(ag->base);
+		}
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct ag *ag = arg;
+
+	event_base_dispatch(ag->base);
+	ag_publish(ag);
+	return NULL;
+}
+
+int
+ag_thread_start(struct ag *ag)
+{
+	if (pipe2(ag->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ag->pipe[0] = ag->pipe[1] = -1;
+		return KTS_EIO;
+	}
+	if ((ag->wake = event_new(ag->base, ag->pipe[0], EV_READ | EV_PERSIST,
+	    on_wake, ag)) == NULL || event_add(ag->wake, NULL) != 0)
+		return KTS_ENOMEM;
+	if (pthread_create(&ag->tid, NULL, thread_main, ag) != 0)
+		return KTS_ENOMEM;
+	ag->running = 1;
+	return 0;
+}
+
+void
+ag_thread_tell(struct ag *ag, char what)
+{
+	if (ag->pipe[1] >= 0 && write(ag->pipe[1], &what, 1) != 1)
+		kts_log(KTS_LOG_WARN, "cannot wake thread %u", ag->idx);
+}
+
+void
+ag_thread_join(struct ag *ag)
+{
+	if (!ag->running)
+		return;
+	pthread_join(ag->tid, NULL);
+	ag->running = 0;
 }
 
 void
@@ -532,9 +642,17 @@ ag_stop(struct ag *ag)
 		event_free(ag->tick);
 	if (ag->drain != NULL)
 		event_free(ag->drain);
+	if (ag->wake != NULL)
+		event_free(ag->wake);
 	ag_parents_free(ag);
 	kts_srv_free(ag->srv);
-	kts_users_free(ag->users);
+	ag->srv = NULL;
 	free(ag->client_n);
 	free(ag->touched);
+	if (ag->pipe[0] >= 0)
+		close(ag->pipe[0]);
+	if (ag->pipe[1] >= 0)
+		close(ag->pipe[1]);
+	if (ag->mu_ok)
+		pthread_mutex_destroy(&ag->mu);
 }

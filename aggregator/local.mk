@@ -4,7 +4,8 @@ aggregator_kts_aggregator_SOURCES = aggregator/main.c aggregator/conf.c \
 	aggregator/core.c aggregator/parent.c aggregator/http.c \
 	aggregator/aggregator.h
 aggregator_kts_aggregator_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(EVENT_CFLAGS)
+	$(EVENT_CFLAGS) -pthread
+aggregator_kts_aggregator_LDFLAGS = $(AM_LDFLAGS) -pthread
 aggregator_kts_aggregator_LDADD = lib/libkts.la $(CRYPTO_LIBS) \
 	$(EVENT_LIBS) $(LEVELDB_LIBS)
 # Three levels on 127.0.0.1 through tools/kts-stack (needs kts,

@@ -51,12 +51,23 @@ log_stderr(int level, const char *msg, void *arg)
 	    names[level < 0 || level > 4 ? 4 : level], msg);
 }
 
+/*
+ * First signal: every thread drains (answers what waits, then stops);
+ * a second one stops them at once.
+ */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	kts_log(KTS_LOG_NOTICE, "signal %d: answering what waits, then "
-	    "stopping (again to stop at once)", (int)sig);
-	ag_drain(arg);
+	struct ag *ag0 = arg;
+	unsigned i;
+	int again = ag0->stopping;
+
+	kts_log(KTS_LOG_NOTICE, "signal %d: %s", (int)sig, again ?
+	    "stopping now" : "answering what waits, then stopping (again to "
+	    "stop at once)");
+	for (i = 1; i < ag0->n_all; i++)
+		ag_thread_tell(ag0->all[i], again ? 's' : 'd');
+	ag_drain(ag0);
 }
 
 static int
@@ -133,37 +144,75 @@ static int
 run(struct ag_conf *conf)
 {
 	struct event *sigs[2] = { NULL, NULL };
-	struct ag ag;
+	struct kts_users *users = NULL;
+	struct ag *all[AG_MAX_THREADS];
+	struct ag ags[AG_MAX_THREADS];
 	char why[512] = "";
+	unsigned n = conf->threads;
+	unsigned i;
+	int hp = conf->http_port;
+	int tp = conf->tcp_port;
 	int r;
 
-	memset(&ag, 0, sizeof(ag));
-	ag.conf = conf;
+	memset(ags, 0, sizeof(ags));
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(conf);
-	if ((ag.base = event_base_new()) == NULL)
+	if ((r = kts_users_load(conf->users, &users, why, sizeof(why))) != 0) {
+		fprintf(stderr, "kts-aggregator: %s\n", why);
 		return 1;
-	sigs[0] = evsignal_new(ag.base, SIGINT, on_signal, &ag);
-	sigs[1] = evsignal_new(ag.base, SIGTERM, on_signal, &ag);
-	if (sigs[0] != NULL)
-		evsignal_add(sigs[0], NULL);
-	if (sigs[1] != NULL)
-		evsignal_add(sigs[1], NULL);
-	if ((r = ag_start(&ag, why, sizeof(why))) != 0) {
+	}
+	for (i = 0; i < n; i++) {
+		all[i] = &ags[i];
+		ags[i].conf = conf;
+		ags[i].idx = i;
+		ags[i].all = all;
+		ags[i].n_all = n;
+		ags[i].pipe[0] = ags[i].pipe[1] = -1;
+	}
+	/* Thread 0 binds the configured ports, the others the ones it got. */
+	for (i = 0; i < n && r == 0; i++) {
+		if ((ags[i].base = event_base_new()) == NULL) {
+			r = KTS_ENOMEM;
+			break;
+		}
+		r = ag_start(&ags[i], users, hp, tp, why, sizeof(why));
+		if (i == 0 && r == 0)
+			kts_srv_ports(ags[0].srv, &hp, &tp);
+	}
+	for (i = 1; i < n && r == 0; i++)
+		r = ag_thread_start(&ags[i]);
+	if (r == 0)
+		r = ag_write_ports(&ags[0], why, sizeof(why));
+	if (r == 0) {
+		sigs[0] = evsignal_new(ags[0].base, SIGINT, on_signal, &ags[0]);
+		sigs[1] = evsignal_new(ags[0].base, SIGTERM, on_signal,
+		    &ags[0]);
+		if (sigs[0] != NULL)
+			evsignal_add(sigs[0], NULL);
+		if (sigs[1] != NULL)
+			evsignal_add(sigs[1], NULL);
+		kts_log(KTS_LOG_NOTICE, "aggregator started: %u thread(s), "
+		    "%zu parent(s), rounds of %llu ms", n, ags[0].n_parents,
+		    (unsigned long long)conf->round_ms);
+		event_base_dispatch(ags[0].base);
+	} else
 		fprintf(stderr, "kts-aggregator: %s\n", why[0] ? why :
 		    kts_strerror(r));
-	} else {
-		kts_log(KTS_LOG_NOTICE, "aggregator started: %zu parent(s), "
-		    "rounds of %llu ms", ag.n_parents,
-		    (unsigned long long)conf->round_ms);
-		event_base_dispatch(ag.base);
+	/* Thread 0 is done (drained or failed): the others stop too. */
+	for (i = 1; i < n; i++) {
+		if (r != 0)
+			ag_thread_tell(&ags[i], 's');
+		ag_thread_join(&ags[i]);
 	}
-	ag_stop(&ag);
-	if (sigs[0] != NULL)
-		event_free(sigs[0]);
-	if (sigs[1] != NULL)
-		event_free(sigs[1]);
-	event_base_free(ag.base);
+	for (i = 0; i < 2; i++)
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	for (i = 0; i < n; i++) {
+		ag_stop(&ags[i]);
+		if (ags[i].base != NULL)
+			event_base_free(ags[i].base);
+	}
+	kts_users_free(users);
 	return r == 0 ? 0 : 1;
 }
 

@@ -67,6 +67,14 @@ fit_levels(struct ag *ag)
 	ag->eff_max_level = eff;
 }
 
+/* The parent's last outcome, and when (threads compare the times). */
+static void
+set_health(struct ag_parent *p, int ok)
+{
+	p->healthy = ok;
+	p->health_us = mono_us();
+}
+
 static struct ag_parent *
 parent_of(struct ag *ag, const struct kts_up *up)
 {
@@ -95,10 +103,10 @@ on_conf(struct ag *ag, struct ag_parent *p, const uint8_t *pdu, size_t len)
 		kts_log(KTS_LOG_WARN, "parent %s: its configuration answer "
 		    "does not check (wrong parent_user or parent_key, or no "
 		    "conf service for us there?)", p->shown);
-		p->healthy = 0;
+		set_health(p, 0);
 		return;
 	}
-	p->healthy = 1;
+	set_health(p, 1);
 	kts_rd_init(&rd, top.val, top.len);
 	while (kts_rd_left(&rd) > 0 && kts_tlv_read(&rd, &t) == 0) {
 		if (t.tag != 0x04)
@@ -248,7 +256,7 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	else if (check_answer(ag, p, rd, pdu, len, &t, &idx, &n_idx, &upper,
 	    why, sizeof(why)) == 0) {
 		p->ok++;
-		p->healthy = 1;
+		set_health(p, 1);
 		p->last_ms = (double)(mono_us() - rd->closed_us) / 1000.0;
 		ag->st.last_parent_ms = p->last_ms;
 		flight_remove(ag, fi);
@@ -260,7 +268,7 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	}
 	kts_wr_free(&upper);
 	p->failed++;
-	p->healthy = 0;
+	set_health(p, 0);
 	kts_log(KTS_LOG_WARN, "parent %s: round %llu: %s", p->shown,
 	    (unsigned long long)id, why);
 	/* Timeouts only: 0x0301; anything else makes it 0x0300. */
@@ -290,7 +298,8 @@ on_up(void *arg, struct kts_up *up, uint64_t id, const uint8_t *pdu,
 		if (pdu != NULL)
 			on_conf(ag, p, pdu, len);
 		else
-			p->healthy = 0;
+			set_health(p, 0);
+		ag_publish(ag);
 		return;
 	}
 	on_round(ag, p, id, pdu, len, why);
@@ -328,7 +337,7 @@ ag_round_send(struct ag *ag, struct ag_round *rd)
 		    rd->root_level)) != 0 ||
 		    (r = kts_up_send(p->up, rd->id, wr.p, wr.len)) != 0) {
 			p->failed++;
-			p->healthy = 0;
+			set_health(p, 0);
 			rd->status = KTS_ST_UPSTREAM;
 			snprintf(rd->msg, sizeof(rd->msg), "no parent signed the "
 			    "round (last: %s)", r == KTS_EIO ? "the parent is "
