@@ -348,6 +348,15 @@ expect "-t checks a parent's URL" "kts-aggregator: parent " \
 expect "a max_level that leaves no room for a round is refused" \
     "kts-aggregator: max_level 250" "$agg" -t -c "$tmp/bad.conf" \
     --set max_level=250
+# The example configurations parse (paths and hosts made local).
+sed -e "s|^users = .*|users = $stack/pki/users|" \
+    -e "s|^parent = .*|parent = $KTS_CAL_TCP_URL|" \
+    "$src/aggregator/kts-aggregator.conf.example" > "$tmp/example.conf"
+chmod 600 "$tmp/example.conf"
+expect "aggregator/kts-aggregator.conf.example passes -t" \
+    "configuration OK" "$agg" -t -c "$tmp/example.conf"
+expect "calendar/kts-calendar.conf.example passes -t" "configuration OK" \
+    "$top/calendar/kts-calendar" -t -c "$src/calendar/kts-calendar.conf.example"
 read -r hh x < "$tmp/ha.ports"
 expect "/healthz of a leaf whose parents answer" "http 200" \
     "$pdu" raw 127.0.0.1 "$hh" -f "$tmp/healthz.http" -t 5000
