@@ -82,9 +82,10 @@ quit_cb(evutil_socket_t fd, short what, void *arg)
 static void
 serve(evutil_socket_t lfd, int quit_fd)
 {
-	struct event_base *base;
-	struct evhttp *http;
-	struct event *quit;
+	struct event_base *base = NULL;
+	struct evhttp *http = NULL;
+	struct event *quit = NULL;
+	int rc = 1;
 
 	if ((base = event_base_new()) == NULL ||
 	    (http = evhttp_new(base)) == NULL ||
@@ -92,7 +93,7 @@ serve(evutil_socket_t lfd, int quit_fd)
 	    evutil_make_socket_nonblocking(lfd) != 0 ||
 	    evhttp_accept_socket(http, lfd) != 0) {
 		fputs("kts-bench: the baseline server cannot start\n", stderr);
-		_exit(1);
+		goto out;
 	}
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST);
 	evhttp_set_max_body_size(http, KTS_MAX_PDU);
@@ -100,7 +101,15 @@ serve(evutil_socket_t lfd, int quit_fd)
 	evhttp_set_gencb(http, srv_cb, NULL);
 	event_add(quit, NULL);
 	event_base_dispatch(base);
-	_exit(0);
+	rc = 0;
+out:
+	if (quit != NULL)
+		event_free(quit);
+	if (http != NULL)
+		evhttp_free(http);
+	if (base != NULL)
+		event_base_free(base);
+	_exit(rc);
 }
 
 /*
