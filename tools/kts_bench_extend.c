@@ -319,13 +319,14 @@ static int
 usage(FILE *fp)
 {
 	fputs("usage: kts-bench extend --url URL --user USER --key KEY\n"
-	    "           [--connections N] [--depth D] [--seconds S] [--tcp] "
-	    "[-q]\n"
+	    "           [--connections N] [--depth D] [--seconds S] [--rate R] "
+	    "[--tcp] [-q]\n"
 	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..256 "
 	    "(default 8),\n"
 	    "  D 1..256 requests in flight per connection (default 16 on "
 	    "raw TCP, 1 on\n"
-	    "  HTTP), S 1..3600 (default 10).\n", fp);
+	    "  HTTP), S 1..3600 (default 10); --rate R: open loop, as for "
+	    "sign.\n", fp);
 	return 3;
 }
 

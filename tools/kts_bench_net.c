@@ -60,6 +60,7 @@ struct conn {
 	struct kts_flight *fl;		/* ring of ld->depth entries (owned) */
 	size_t head;			/* oldest request in flight */
 	size_t n;			/* requests in flight */
+	int up;				/* connected */
 	int in_body;			/* HTTP: the header is read, clen next */
 	size_t clen;			/* HTTP: the body's Content-Length */
 };
@@ -75,6 +76,11 @@ struct kts_load {
 	size_t http_prefix_len;
 	struct event_base *base;
 	struct event *tick;		/* once a second */
+	struct event *pace;		/* --rate: every millisecond */
+	size_t n_up;			/* connections connected */
+	uint64_t pace_t0;		/* --rate: when pacing began, 0 not yet */
+	uint64_t scheduled;		/* --rate: requests due so far */
+	size_t rr;			/* --rate: the next connection to try */
 	struct conn *c;			/* conns connections (owned) */
 	size_t conns;			/* connections */
 	size_t depth;			/* requests in flight per connection */
@@ -310,7 +316,8 @@ send_more(struct conn *c)
 	struct kts_wr wr;
 	int r = 0;
 
-	if (ld->stopping || c->bev == NULL || c->n == ld->depth)
+	if (ld->o->rate > 0 || ld->stopping || c->bev == NULL ||
+	    c->n == ld->depth)
 		return;
 	kts_wr_init(&wr, MAX_BATCH);
 	while (r == 0 && c->n < ld->depth)
@@ -499,6 +506,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		/* Requests go out as they are made, not held for Nagle. */
 		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
 		    TCP_NODELAY, &one, sizeof(one));
+		c->up = 1;
+		c->ld->n_up++;
 		return;
 	}
 	conn_lost(c, what & BEV_EVENT_EOF ? "the server closed the "
@@ -522,6 +531,9 @@ conn_lost(struct conn *c, const char *why)
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	ld->open--;
+	if (c->up)
+		ld->n_up--;
+	c->up = 0;
 }
 
 static int
@@ -548,6 +560,73 @@ conn_open(struct kts_load *ld, struct conn *c)
 }
 
 /* ---- the run ---------------------------------------------------------- */
+
+/* --rate: one request on the next connection with room, or an error. */
+static void
+pace_one(struct kts_load *ld, uint64_t sched_ns)
+{
+	struct kts_flight dummy;
+	struct kts_wr wr;
+	struct conn *c = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ld->conns; i++) {
+		c = &ld->c[(ld->rr + i) % ld->conns];
+		if (c->up && c->bev != NULL && c->n < ld->depth)
+			break;
+		c = NULL;
+	}
+	if (c == NULL) {
+		memset(&dummy, 0, sizeof(dummy));
+		dummy.id = ld->next_id++;
+		ld->sent++;
+		fail_req(ld, &dummy, "no connection free at its scheduled "
+		    "time (raise --connections)");
+		return;
+	}
+	ld->rr = (size_t)(c - ld->c) + 1;
+	kts_wr_init(&wr, MAX_BATCH);
+	r = send_one(c, &wr);
+	if (r == 0) {
+		/* Latency from the schedule, not from when we got to it. */
+		c->fl[(c->head + c->n - 1) % ld->depth].sent_ns = sched_ns;
+		if (bufferevent_write(c->bev, wr.p, wr.len) != 0)
+			r = KTS_ENOMEM;
+	}
+	kts_wr_free(&wr);
+	if (r != 0)
+		conn_lost(c, kts_strerror(r));
+}
+
+/*
+ * --rate: send what is due.  Pacing starts once every connection is up
+ * (or after KTS_LOAD_GRACE_S s), so connecting is not counted; the run's
+ * clock starts with it.
+ */
+static void
+pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kts_load *ld = arg;
+	uint64_t now = now_ns();
+	uint64_t due;
+
+	if (ld->stopping)
+		return;
+	if (ld->pace_t0 == 0) {
+		if (ld->n_up < ld->open &&
+		    now - ld->t0 < (uint64_t)KTS_LOAD_GRACE_S * NS)
+			return;
+		ld->pace_t0 = ld->t0 = now;
+	}
+	due = (uint64_t)((double)(now - ld->pace_t0) / 1e9 *
+	    (double)ld->o->rate);
+	while (ld->scheduled < due && !ld->stopping) {
+		pace_one(ld, ld->pace_t0 + (uint64_t)((double)ld->scheduled *
+		    1e9 / (double)ld->o->rate));
+		ld->scheduled++;
+	}
+}
 
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -713,6 +792,9 @@ kts_load_report(const struct kts_load *ld)
 
 	printf("%s %s, %zu connections, %zu in flight each\n", ld->m->server,
 	    ld->tcp ? "raw TCP" : "HTTP keep-alive", ld->conns, ld->depth);
+	if (ld->o->rate > 0)
+		printf("open loop: %llu requests a second scheduled, from when "
+		    "every connection was up\n", (unsigned long long)ld->o->rate);
 	if (ld->m->report != NULL)
 		ld->m->report(ld->m->arg);
 	printf("requests %llu, good %llu, errors %llu in %.3f s\n",
@@ -756,6 +838,15 @@ kts_load_run(struct kts_load *ld)
 		send_more(&ld->c[i]);
 	}
 	event_add(ld->tick, &one);
+	if (ld->o->rate > 0) {
+		struct timeval ms = { 0, 1000 };
+
+		if ((ld->pace = event_new(ld->base, -1, EV_PERSIST, pace_cb,
+		    ld)) == NULL || event_add(ld->pace, &ms) != 0) {
+			fputs("kts-bench: out of memory\n", stderr);
+			return -1;
+		}
+	}
 	event_base_dispatch(ld->base);
 	ld->cpu = cpu_s() - ld->cpu;
 	return 0;
@@ -799,6 +890,8 @@ kts_load_free(struct kts_load *ld)
 	free(ld->c);
 	if (ld->tick != NULL)
 		event_free(ld->tick);
+	if (ld->pace != NULL)
+		event_free(ld->pace);
 	if (ld->base != NULL)
 		event_base_free(ld->base);
 	if (ld->ai != NULL)
@@ -838,6 +931,8 @@ opt_value(const struct kts_load_mode *m, int need_url,
 		o->key = v;
 	else if (strcmp(name, "--seconds") == 0)
 		return num_opt(name, v, 3600, &o->seconds);
+	else if (need_url && strcmp(name, "--rate") == 0)
+		return num_opt(name, v, 10000000, &o->rate);
 	else if (strcmp(name, "--connections") == 0) {
 		if (num_opt(name, v, m->max_conns, &n) != 0)
 			return -1;

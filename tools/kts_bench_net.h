@@ -7,7 +7,16 @@
  * once a second, and the summary lines on stdout.
  *
  * A mode (struct kts_load_mode) says how to build one request and how to
- * check one response; the generator does the rest.  Everything is bounded:
+ * check one response; the generator does the rest.
+ *
+ * Closed loop (the default): each connection sends a new request as soon
+ * as one is answered.  Against a signing service, whose answers all come
+ * at the end of the calendar's second, that makes every client ask in
+ * the same instant and wait a whole second.  Open loop (--rate R): R
+ * requests a second at evenly spaced times, each on the next connection
+ * with room for it, once every connection is up; the latency counts from
+ * the scheduled time, and a request with no connection free at its time
+ * is an error (more --connections are needed).  Everything is bounded:
  * one address, at most max_conns connections and KTS_LOAD_MAX_DEPTH
  * requests in flight on each, nothing sent after S seconds, nothing
  * waited for more than KTS_LOAD_GRACE_S seconds after that.
@@ -58,6 +67,8 @@ struct kts_load_opts {
 	int tcp;		/* --tcp: the URL must be ksi+tcp:// */
 	int quiet;		/* -q: no progress lines */
 	int no_verify;		/* --no-verify (modes that accept it) */
+	uint64_t rate;		/* --rate: requests a second, open loop;
+				 * 0: each connection keeps D in flight */
 };
 
 /*

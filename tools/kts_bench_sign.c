@@ -4,7 +4,7 @@
  * docs/performance.md), on the generator of kts_bench_net.c.
  *
  * usage: kts-bench sign --url URL --user U --key K [--connections N]
- *            [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]
+ *            [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify] [-q]
  *
  * N connections to URL are kept busy for S seconds (default 10) with
  * aggregation requests (PDU v2, HMAC-SHA-256 with K) for random SHA-256
@@ -200,16 +200,19 @@ static int
 usage(FILE *fp)
 {
 	fputs("usage: kts-bench sign --url URL --user USER --key KEY\n"
-	    "           [--connections N] [--depth D] [--seconds S] [--tcp] "
-	    "[--no-verify] [-q]\n"
+	    "           [--connections N] [--depth D] [--seconds S] [--rate R] "
+	    "[--tcp]\n           [--no-verify] [-q]\n"
 	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..16384 "
 	    "(default 8 on\n"
 	    "  raw TCP, 64 on HTTP), D 1..256 requests in flight per "
 	    "connection (default 64\n"
 	    "  on raw TCP, 1 on HTTP), S 1..3600 (default 10).  --no-verify "
 	    "skips the\n"
-	    "  internal policy on each signature (the other checks stay).\n",
-	    fp);
+	    "  internal policy on each signature (the other checks stay).\n"
+	    "  --rate R: open loop, R requests a second at even times once "
+	    "every\n  connection is up, each on the next connection with room "
+	    "(none free: an\n  error); latency from the scheduled time.  "
+	    "Default: closed loop.\n", fp);
 	return 3;
 }
 

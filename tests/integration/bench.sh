@@ -84,6 +84,12 @@ else
 	sed 's/^/    /' "$tmp/out" "$tmp/err"
 fi
 
+# Open loop: a fixed rate over enough connections, every request answered.
+last_line_ok "sign, open loop (--rate 40) through a leaf" \
+    '^sign_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$' \
+    "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 2 --rate 40 \
+    --connections 80 -q
+
 last_line_ok "http-baseline" '^baseline_per_s [1-9][0-9]*$' \
     "$bench" http-baseline --seconds 1 --connections 4 -q
 
