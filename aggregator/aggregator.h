@@ -20,6 +20,7 @@
 
 #include "hash.h"
 #include "net.h"
+#include "prom.h"
 #include "tree.h"
 #include "upstream.h"
 #include "users.h"
@@ -107,7 +108,7 @@ struct ag_stats {
 	uint64_t aggr_requests;
 	uint64_t conf_requests;
 	uint64_t answered;		/* signatures sent */
-	uint64_t errors[16];		/* by status, kts_status_slot() */
+	uint64_t errors[KTS_STATUS_SLOTS];	/* by kts_status_slot() */
 	uint64_t rounds;
 	uint64_t rounds_failed;
 	uint64_t round_requests_max;

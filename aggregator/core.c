@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pdu.h"
 #include "prom.h"
+#include "reply.h"
 #include "tlv.h"
 #include "util.h"
 
@@ -33,57 +34,22 @@ now_us(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Answer with a bare error PDU (spec 7.9); HTTP 200 as DESIGN.md says. */
+/* A bare error PDU (spec 7.9), counted. */
 static void
 reply_error(struct ag *ag, struct kts_req *req, uint64_t status,
     const char *msg)
 {
-	struct kts_wr wr;
-
 	ag->st.errors[kts_status_slot(status)]++;
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if (kts_pdu_error(&wr, KTS_TAG_AGGR_RESP, status, msg) == 0)
-		kts_req_reply(req, wr.p, wr.len, 200);
-	else
-		kts_req_drop(req);
-	kts_wr_free(&wr);
-}
-
-/* Finish a response started with kts_pdu_begin and send it, or drop. */
-static void
-send_signed(struct kts_req *req, struct kts_wr *wr, size_t mark,
-    const struct kts_user *u, uint8_t alg, int r)
-{
-	if (r == 0)
-		r = kts_pdu_end(wr, mark, alg, u->key, u->keylen);
-	if (r == 0)
-		kts_req_reply(req, wr->p, wr->len, 200);
-	else {
-		kts_err_r(r, "cannot build a response for %.64s", u->login);
-		kts_req_drop(req);
-	}
+	kts_reply_error(req, KTS_TAG_AGGR_RESP, status, msg);
 }
 
 void
 ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
     const char *msg)
 {
-	struct kts_wr wr;
-	size_t mark;
-	size_t pm;
-	int r;
-
 	ag->st.errors[kts_status_slot(status)]++;
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if ((r = kts_pdu_begin(&wr, KTS_TAG_AGGR_RESP, e->user->login,
-	    &mark)) == 0 &&
-	    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
-	    (r = kts_wr_tlv_u64(&wr, 0x01, 0, e->req_id)) == 0 &&
-	    (r = kts_wr_tlv_u64(&wr, 0x04, 0, status)) == 0 &&
-	    (r = kts_wr_tlv_str(&wr, 0x05, 0, msg)) == 0)
-		r = kts_wr_tlv_end(&wr, pm);
-	send_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
-	kts_wr_free(&wr);
+	kts_reply_status(e->req, KTS_TAG_AGGR_RESP, e->user, e->hmac_alg,
+	    e->req_id, status, msg);
 }
 
 void
@@ -112,7 +78,7 @@ ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
 		    &wr)) == 0 &&
 		    (r = kts_wr_put(&wr, upper, upper_len)) == 0)
 			r = kts_wr_tlv_end(&wr, pm);
-		send_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
+		kts_reply_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
 		if (r == 0)
 			ag->st.answered++;
 	}
@@ -166,7 +132,7 @@ reply_conf(struct ag *ag, struct kts_req *req, const struct kts_req_pdu *p,
 	if (r == 0)
 		r = kts_wr_tlv_end(&wr, cm);
 out:
-	send_signed(req, &wr, mark, u, p->hmac_alg, r);
+	kts_reply_signed(req, &wr, mark, u, p->hmac_alg, r);
 	kts_wr_free(&wr);
 }
 

@@ -39,18 +39,6 @@ usage(FILE *f)
 	    "      --version       print the version\n");
 }
 
-static void
-log_stderr(int level, const char *msg, void *arg)
-{
-	static const char *names[] = { "error", "warning", "notice", "info",
-	    "debug" };
-	char ts[32];
-
-	kts_time_utc((int64_t)time(NULL), ts, sizeof(ts));
-	fprintf(stderr, "%s kts-aggregator %s: %s\n", ts,
-	    names[level < 0 || level > 4 ? 4 : level], msg);
-}
-
 /*
  * First signal: every thread drains (answers what waits, then stops);
  * a second one stops them at once.
@@ -267,7 +255,8 @@ main(int argc, char **argv)
 	    (cfile != NULL && (r = check_key_file(cfile, &conf, why,
 	    sizeof(why))) != 0))
 		goto fail;
-	kts_log_set(log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level, NULL);
+	kts_log_set(kts_log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level,
+	    (void *)"kts-aggregator");
 	if (test && (r = test_start(&conf, why, sizeof(why))) != 0)
 		goto fail;
 	if (test) {

@@ -25,6 +25,7 @@
 
 #include "calstore.h"
 #include "net.h"
+#include "prom.h"
 #include "users.h"
 
 /* Settings: defaults, then the file, then the command line. */
@@ -73,8 +74,7 @@ struct cal_stats {
 	uint64_t aggr_requests;
 	uint64_t ext_requests;
 	uint64_t conf_requests;
-	uint64_t errors[16];		/* by status: index = low byte + 4 *
-					 * (high byte - 1), see core.c */
+	uint64_t errors[KTS_STATUS_SLOTS];	/* by kts_status_slot() */
 	uint64_t rounds;
 	uint64_t round_requests_max;
 	uint64_t last_round_requests;

@@ -57,49 +57,6 @@ cal_conf_free(struct cal_conf *c)
 	}
 }
 
-static int
-set_str(char **dst, const char *v)
-{
-	char *n = strdup(v);
-
-	if (n == NULL)
-		return KTS_ENOMEM;
-	free(*dst);
-	*dst = n;
-	return 0;
-}
-
-static int
-set_port(int *dst, const char *v)
-{
-	uint64_t n;
-
-	if (strcmp(v, "off") == 0) {
-		*dst = -1;
-		return 0;
-	}
-	if (kts_parse_u64(v, 65535, &n) != 0)
-		return KTS_EFORMAT;
-	*dst = (int)n;
-	return 0;
-}
-
-static int
-set_level(int *dst, const char *v)
-{
-	static const char *names[] = { "err", "warn", "notice", "info",
-	    "debug" };
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		if (strcmp(v, names[i]) == 0) {
-			*dst = i;
-			return 0;
-		}
-	}
-	return KTS_EFORMAT;
-}
-
 /* String settings: key name and field. */
 static char **
 str_field(struct cal_conf *c, const char *key)
@@ -139,15 +96,15 @@ cal_conf_set(struct cal_conf *c, const char *key, const char *v, char *why,
 	int r = KTS_EFORMAT;
 
 	if ((s = str_field(c, key)) != NULL)
-		r = set_str(s, v);
+		r = kts_conf_str(s, v);
 	else if (strcmp(key, "http_port") == 0)
-		r = set_port(&c->http_port, v);
+		r = kts_conf_port(v, &c->http_port);
 	else if (strcmp(key, "tcp_port") == 0)
-		r = set_port(&c->tcp_port, v);
+		r = kts_conf_port(v, &c->tcp_port);
 	else if (strcmp(key, "ext_http_port") == 0)
-		r = set_port(&c->ext_http_port, v);
+		r = kts_conf_port(v, &c->ext_http_port);
 	else if (strcmp(key, "ext_tcp_port") == 0)
-		r = set_port(&c->ext_tcp_port, v);
+		r = kts_conf_port(v, &c->ext_tcp_port);
 	else if (strcmp(key, "ext_threads") == 0) {
 		if ((r = kts_parse_u64(v, KTS_MAX_EXT_THREADS, &n)) == 0)
 			c->ext_threads = (int)n;
@@ -164,7 +121,7 @@ cal_conf_set(struct cal_conf *c, const char *key, const char *v, char *why,
 	else if (strcmp(key, "hash_alg") == 0)
 		r = kts_hash_by_name(v, &c->alg);
 	else if (strcmp(key, "log_level") == 0)
-		r = set_level(&c->log_level, v);
+		r = kts_conf_log_level(v, &c->log_level);
 	else if (strcmp(key, "bridge_gap") == 0)
 		r = kts_conf_bool(v, &c->bridge_gap);
 	else {

@@ -28,6 +28,8 @@
 #include "limits.h"
 #include "log.h"
 #include "pdu.h"
+#include "prom.h"
+#include "reply.h"
 #include "tlv.h"
 #include "tree.h"
 #include "util.h"
@@ -68,73 +70,23 @@ cal_now(const struct cal *cal, uint64_t *us)
 	return t;
 }
 
-/* Index into cal_stats.errors for a status code. */
-static size_t
-err_slot(uint64_t st)
-{
-	size_t hi = (size_t)(st >> 8);
-	size_t lo = (size_t)(st & 0xff);
-
-	if (hi < 1 || hi > 3 || lo > 7)
-		return 15;
-	return hi == 1 ? lo : (hi == 2 ? 8 + lo : 12 + lo);
-}
-
-/* Answer with a bare error PDU (spec 7.9); HTTP 200 as DESIGN.md says. */
+/* A bare error PDU (spec 7.9), counted. */
 static void
 reply_error(struct cal_ctx *cx, struct kts_req *req, uint16_t resp_tag,
     uint64_t status, const char *msg)
 {
-	struct kts_wr wr;
-
-	cx->st->errors[err_slot(status)]++;
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if (kts_pdu_error(&wr, resp_tag, status, msg) == 0)
-		kts_req_reply(req, wr.p, wr.len, 200);
-	else
-		kts_req_drop(req);
-	kts_wr_free(&wr);
+	cx->st->errors[kts_status_slot(status)]++;
+	kts_reply_error(req, resp_tag, status, msg);
 }
 
-/*
- * Finish a response PDU started with kts_pdu_begin and send it, or drop
- * the request if building failed.
- */
-static void
-send_signed(struct kts_req *req, struct kts_wr *wr, size_t mark,
-    const struct kts_user *u, uint8_t alg, int r)
-{
-	if (r == 0)
-		r = kts_pdu_end(wr, mark, alg, u->key, u->keylen);
-	if (r == 0)
-		kts_req_reply(req, wr->p, wr->len, 200);
-	else {
-		kts_err_r(r, "cannot build a response for %.64s", u->login);
-		kts_req_drop(req);
-	}
-}
-
-/* A payload that carries only a status (spec 7.5, 7.8). */
+/* A payload that carries only a status (spec 7.5, 7.8), counted. */
 static void
 reply_status(struct cal_ctx *cx, struct kts_req *req, uint16_t resp_tag,
     const struct kts_user *u, uint8_t alg, uint64_t req_id, uint64_t status,
     const char *msg)
 {
-	struct kts_wr wr;
-	size_t mark;
-	size_t pm;
-	int r;
-
-	cx->st->errors[err_slot(status)]++;
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if ((r = kts_pdu_begin(&wr, resp_tag, u->login, &mark)) == 0 &&
-	    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
-	    (r = kts_wr_tlv_u64(&wr, 0x01, 0, req_id)) == 0 &&
-	    (r = kts_wr_tlv_u64(&wr, 0x04, 0, status)) == 0 &&
-	    (r = kts_wr_tlv_str(&wr, 0x05, 0, msg)) == 0)
-		r = kts_wr_tlv_end(&wr, pm);
-	send_signed(req, &wr, mark, u, alg, r);
-	kts_wr_free(&wr);
+	cx->st->errors[kts_status_slot(status)]++;
+	kts_reply_status(req, resp_tag, u, alg, req_id, status, msg);
 }
 
 static void
@@ -176,7 +128,7 @@ reply_conf(struct cal_ctx *cx, struct kts_req *req,
 	}
 	r = kts_wr_tlv_end(&wr, cm);
 out:
-	send_signed(req, &wr, mark, u, p->hmac_alg, r);
+	kts_reply_signed(req, &wr, mark, u, p->hmac_alg, r);
 	kts_wr_free(&wr);
 }
 
@@ -241,7 +193,7 @@ do_extend(struct cal_ctx *cx, struct kts_req *req,
 		    p->ext.req_id, KTS_ST_INTERNAL, "internal error");
 		return;
 	}
-	send_signed(req, &wr, mark, u, p->hmac_alg, r);
+	kts_reply_signed(req, &wr, mark, u, p->hmac_alg, r);
 	kts_wr_free(&wr);
 }
 
@@ -391,7 +343,7 @@ answer(struct cal *cal, const struct cal_pending *e, const struct kts_tree *t,
 	    (r = kts_wr_put(&wr, calchain->p, calchain->len)) == 0 &&
 	    (r = kts_wr_put(&wr, auth->p, auth->len)) == 0)
 		r = kts_wr_tlv_end(&wr, pm);
-	send_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
+	kts_reply_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
 	kts_wr_free(&wr);
 }
 

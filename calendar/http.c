@@ -2,48 +2,15 @@
  * http.c - kts-calendar's GET endpoints: the publications file,
  * /metrics (Prometheus text format) and /healthz.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
 #include "err.h"
+#include "prom.h"
 #include "wr.h"
 
-/* Status codes with their error counter slot (core.c err_slot). */
-static const struct {
-	unsigned code;
-	size_t slot;
-} codes[] = {
-	{ 0x101, 1 }, { 0x102, 2 }, { 0x103, 3 }, { 0x104, 4 }, { 0x105, 5 },
-	{ 0x106, 6 }, { 0x107, 7 }, { 0x200, 8 }, { 0x201, 9 }, { 0x202, 10 },
-	{ 0x300, 12 }, { 0x301, 13 },
-};
-
-static int
-put(struct kts_wr *wr, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-put(struct kts_wr *wr, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return KTS_EINVAL;
-	return kts_wr_put(wr, line, (size_t)n);
-}
-
-/*
- * The counters are the main loop's plus the extension threads' (read
- * under their locks), so a request counts once wherever it came in.
- */
 static int
 metrics(struct cal *cal, struct kts_wr *wr)
 {
@@ -51,40 +18,36 @@ metrics(struct cal *cal, struct kts_wr *wr)
 	const struct cal_stats *s = &all;
 	struct kts_srv_stats ss;
 	uint64_t head = 0;
-	size_t i;
 	int r = 0;
 
 	kts_cal_head(cal->store, &head);
 	kts_srv_stats(cal->srv, &ss);
 	cal_ext_stats(cal, &all, &ss);
-	r |= put(wr, "# TYPE kts_requests_total counter\n");
-	r |= put(wr, "kts_requests_total{type=\"aggregation\"} %llu\n",
+	r |= kts_prom_put(wr, "# TYPE kts_requests_total counter\n");
+	r |= kts_prom_put(wr, "kts_requests_total{type=\"aggregation\"} %llu\n",
 	    (unsigned long long)s->aggr_requests);
-	r |= put(wr, "kts_requests_total{type=\"extension\"} %llu\n",
+	r |= kts_prom_put(wr, "kts_requests_total{type=\"extension\"} %llu\n",
 	    (unsigned long long)s->ext_requests);
-	r |= put(wr, "kts_requests_total{type=\"configuration\"} %llu\n",
+	r |= kts_prom_put(wr, "kts_requests_total{type=\"configuration\"} %llu\n",
 	    (unsigned long long)s->conf_requests);
-	r |= put(wr, "# TYPE kts_errors_total counter\n");
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		r |= put(wr, "kts_errors_total{status=\"0x%04x\"} %llu\n",
-		    codes[i].code, (unsigned long long)s->errors[codes[i].slot]);
-	r |= put(wr, "# TYPE kts_rounds_total counter\nkts_rounds_total %llu\n",
+	r |= kts_prom_errors(wr, "kts_errors_total", s->errors);
+	r |= kts_prom_put(wr, "# TYPE kts_rounds_total counter\nkts_rounds_total %llu\n",
 	    (unsigned long long)s->rounds);
-	r |= put(wr, "# TYPE kts_round_requests gauge\n"
+	r |= kts_prom_put(wr, "# TYPE kts_round_requests gauge\n"
 	    "kts_round_requests %llu\nkts_round_requests_max %llu\n",
 	    (unsigned long long)s->last_round_requests,
 	    (unsigned long long)s->round_requests_max);
-	r |= put(wr, "# TYPE kts_round_latency_ms gauge\n"
+	r |= kts_prom_put(wr, "# TYPE kts_round_latency_ms gauge\n"
 	    "kts_round_latency_ms %.3f\n", s->last_round_ms);
-	r |= put(wr, "# TYPE kts_calendar_head_seconds gauge\n"
+	r |= kts_prom_put(wr, "# TYPE kts_calendar_head_seconds gauge\n"
 	    "kts_calendar_head_seconds %llu\n", (unsigned long long)head);
-	r |= put(wr, "# TYPE kts_publications_total counter\n"
+	r |= kts_prom_put(wr, "# TYPE kts_publications_total counter\n"
 	    "kts_publications_total %llu\n"
 	    "# TYPE kts_last_publication_seconds gauge\n"
 	    "kts_last_publication_seconds %llu\n",
 	    (unsigned long long)s->publications,
 	    (unsigned long long)s->last_publication);
-	r |= put(wr, "# TYPE kts_connections_total counter\n"
+	r |= kts_prom_put(wr, "# TYPE kts_connections_total counter\n"
 	    "kts_connections_total %llu\nkts_connections_open %llu\n"
 	    "kts_rejected_total %llu\n",
 	    (unsigned long long)ss.conns_total,
@@ -114,7 +77,7 @@ cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
 		*ctype = "text/plain";
 		if (cal->gap_blocked != 0) {
 			/* Not writing: say why, with a status a probe sees. */
-			if (put(&wr, "not writing: the clock is %llu s ahead of "
+			if (kts_prom_put(&wr, "not writing: the clock is %llu s ahead of "
 			    "the calendar (see bridge_gap)\n",
 			    (unsigned long long)cal->gap_blocked) != 0 ||
 			    kts_wr_take(&wr, body, len) != 0)
@@ -123,9 +86,9 @@ cal_get(void *arg, const char *path, uint8_t **body, size_t *len,
 		}
 		/* A new calendar has no second yet: starting, still healthy. */
 		if (kts_cal_head(cal->store, &head) != 0)
-			r = put(&wr, "ok head=none (starting)\n");
+			r = kts_prom_put(&wr, "ok head=none (starting)\n");
 		else
-			r = put(&wr, "ok head=%llu\n", (unsigned long long)head);
+			r = kts_prom_put(&wr, "ok head=%llu\n", (unsigned long long)head);
 		if (r != 0)
 			goto fail;
 	} else if (strcmp(path, "/publications.bin") == 0 ||

@@ -39,18 +39,6 @@ usage(FILE *f)
 }
 
 static void
-log_stderr(int level, const char *msg, void *arg)
-{
-	static const char *names[] = { "error", "warning", "notice", "info",
-	    "debug" };
-	char ts[32];
-
-	kts_time_utc((int64_t)time(NULL), ts, sizeof(ts));
-	fprintf(stderr, "%s kts-calendar %s: %s\n", ts,
-	    names[level < 0 || level > 4 ? 4 : level], msg);
-}
-
-static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	kts_log(KTS_LOG_NOTICE, "signal %d: stopping", (int)sig);
@@ -87,21 +75,6 @@ conf_cb(void *arg, const char *key, const char *value, char *why,
     size_t whylen)
 {
 	return cal_conf_set(arg, key, value, why, whylen);
-}
-
-static int
-set_kv(struct cal_conf *c, const char *kv, char *why, size_t whylen)
-{
-	char key[64];
-	const char *eq = strchr(kv, '=');
-
-	if (eq == NULL || (size_t)(eq - kv) >= sizeof(key)) {
-		snprintf(why, whylen, "--set needs KEY=VALUE, not \"%.64s\"", kv);
-		return KTS_EINVAL;
-	}
-	memcpy(key, kv, (size_t)(eq - kv));
-	key[eq - kv] = '\0';
-	return cal_conf_set(c, key, eq + 1, why, whylen);
 }
 
 static int
@@ -191,11 +164,13 @@ main(int argc, char **argv)
 			r = cal_conf_set(&conf, "data_dir", optarg, why,
 			    sizeof(why));
 		else if (c == 's')
-			r = set_kv(&conf, optarg, why, sizeof(why));
+			r = kts_conf_set_kv(optarg, conf_cb, &conf, why,
+			    sizeof(why));
 	}
 	if (r != 0 || (r = cal_conf_check(&conf, why, sizeof(why))) != 0)
 		goto fail;
-	kts_log_set(log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level, NULL);
+	kts_log_set(kts_log_stderr, verbose ? KTS_LOG_DEBUG : conf.log_level,
+	    (void *)"kts-calendar");
 	if (test) {
 		printf("configuration OK\n");
 		cal_conf_free(&conf);

@@ -20,6 +20,7 @@ lib_libkts_la_SOURCES = \
 	lib/net.c lib/net.h \
 	lib/upstream.c lib/upstream.h \
 	lib/prom.c lib/prom.h \
+	lib/reply.c lib/reply.h \
 	lib/conf.c lib/conf.h \
 	lib/users.c lib/users.h
 lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)

@@ -1,10 +1,13 @@
 /*
  * log.c - route library messages to the program's callback.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
+#include "util.h"
 
 static kts_log_fn log_fn;
 static int log_max = KTS_LOG_NOTICE;
@@ -68,4 +71,16 @@ kts_log_r(int level, const char *func, int r, const char *fmt, ...)
 	if (n < 0)
 		return;
 	kts_log(level, "%s%s: %s", prefix, msg, kts_strerror(r));
+}
+
+void
+kts_log_stderr(int level, const char *msg, void *arg)
+{
+	static const char *names[] = { "error", "warning", "notice", "info",
+	    "debug" };
+	char ts[32];
+
+	kts_time_utc((int64_t)time(NULL), ts, sizeof(ts));
+	fprintf(stderr, "%s %s %s: %s\n", ts, arg != NULL ? (const char *)arg :
+	    "kts", names[level < 0 || level > 4 ? 4 : level], msg);
 }

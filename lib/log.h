@@ -24,6 +24,12 @@ typedef void (*kts_log_fn)(int level, const char *msg, void *arg);
 void kts_log_set(kts_log_fn fn, int max_level, void *arg);
 
 /*
+ * kts_log_stderr - a callback for servers: "TIME PROGRAM LEVEL: msg" on
+ * standard error, TIME in UTC, PROGRAM the string arg points to.
+ */
+void kts_log_stderr(int level, const char *msg, void *arg);
+
+/*
  * kts_log - format one line and hand it to the callback.
  */
 void kts_log(int level, const char *fmt, ...)
