@@ -16,9 +16,11 @@ tmp=$(mktemp -d)
 pass=0
 fail=0
 
-# kts-stack finds kts-pki beside itself and the calendar through this.
+# kts-stack finds kts-pki beside itself, the built programs through
+# these (the build folder may not be the source folder).
 KTS_CALENDAR=$top/calendar/kts-calendar
-export KTS_CALENDAR
+KTS_AGGREGATOR=$top/aggregator/kts-aggregator
+export KTS_CALENDAR KTS_AGGREGATOR
 
 cleanup() {
 	"$src/tools/kts-stack" stop "$tmp/stack" >/dev/null 2>&1
