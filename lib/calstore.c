@@ -80,7 +80,7 @@
 #define TABLE_BYTES ((size_t)32 << 20)
 
 /*
- * The table of block roots, for levels ROOT_LEVEL (256 seconds) and up.
+ * The table of block roots, for levels ROOT_LEVEL (64 seconds) and up.
  * A chain needs a root of every level from A's block to the top and from
  * P's, spread over the whole store; each from LevelDB is a Get that finds
  * and decodes a table block (the most of a chain's time on a year-old
@@ -88,13 +88,16 @@
  * once filled, is never invalidated: the table is filled at open for the
  * levels from CACHE_LEVEL (18 hours) up, top first and at most
  * OPEN_FILL reads, and on misses below that.  A calendar has about
- * 2^(1 - 8) = 1/128 such roots per second: 246,000 a year, 33 bytes each
- * for SHA-256 (8 MB a year, allocated a chunk at a time as slots fill).
+ * 2^(1 - 6) = 1/32 such roots per second: 986,000 a year, 33 bytes each
+ * for SHA-256 (32 MB a year when every one has been read, allocated a
+ * chunk at a time as slots fill).  On a warm one-year store a chain then
+ * takes 16-17 us of CPU, against 17-19 from level 7 and 19-22 from level
+ * 8 (a quarter of the memory).  Levels 4 and 5 would take 128 MB a year.
  * Roots of other algorithms than the calendar's (a store of mixed
  * leaves) are not kept; neither are blocks more than 2^SPAN_BITS seconds
  * after the store's start (136 years): those come from LevelDB.
  */
-#define ROOT_LEVEL 8
+#define ROOT_LEVEL 6
 #define CACHE_LEVEL 16
 #define OPEN_FILL 4096u
 #define CHUNK_BITS 10			/* slots per chunk: 1024 */
