@@ -514,6 +514,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	close_round(cal, cal->round_second);
 	cal->round_second = now;
+	kts_cal_release(cal->store);	/* no old tables kept while idle */
 }
 
 /* Load the calendar's signing key and certificate (spec 6.6). */

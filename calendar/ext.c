@@ -118,7 +118,10 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	publish(arg);
+	struct cal_ext *w = arg;
+
+	kts_cal_release(w->ctx.store);	/* no old tables kept while idle */
+	publish(w);
 }
 
 static void *

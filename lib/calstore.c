@@ -80,7 +80,7 @@
 #define TABLE_BYTES ((size_t)32 << 20)
 
 /*
- * The table of block roots, for levels ROOT_LEVEL (256 seconds) and up.
+ * The table of block roots, for levels ROOT_LEVEL (64 seconds) and up.
  * A chain needs a root of every level from A's block to the top and from
  * P's, spread over the whole store; each from LevelDB is a Get that finds
  * and decodes a table block (the most of a chain's time on a year-old
@@ -88,13 +88,16 @@
  * once filled, is never invalidated: the table is filled at open for the
  * levels from CACHE_LEVEL (18 hours) up, top first and at most
  * OPEN_FILL reads, and on misses below that.  A calendar has about
- * 2^(1 - 8) = 1/128 such roots per second: 246,000 a year, 33 bytes each
- * for SHA-256 (8 MB a year, allocated a chunk at a time as slots fill).
+ * 2^(1 - 6) = 1/32 such roots per second: 986,000 a year, 33 bytes each
+ * for SHA-256 (32 MB a year when every one has been read, allocated a
+ * chunk at a time as slots fill).  On a warm one-year store a chain then
+ * takes 16-17 us of CPU, against 17-19 from level 7 and 19-22 from level
+ * 8 (a quarter of the memory).  Levels 4 and 5 would take 128 MB a year.
  * Roots of other algorithms than the calendar's (a store of mixed
  * leaves) are not kept; neither are blocks more than 2^SPAN_BITS seconds
  * after the store's start (136 years): those come from LevelDB.
  */
-#define ROOT_LEVEL 8
+#define ROOT_LEVEL 6
 #define CACHE_LEVEL 16
 #define OPEN_FILL 4096u
 #define CHUNK_BITS 10			/* slots per chunk: 1024 */
@@ -141,6 +144,21 @@ struct pmemo {
 };
 
 /*
+ * A handle's iterator for leaf groups, kept from read to read until the
+ * count changes: an iterator sees the store as it was when it was made,
+ * so it serves every read below that count.  Making one takes LevelDB's
+ * lock and builds an iterator over every level (about 5 % of an
+ * extension's time when each chain made its own).  It holds on to the
+ * tables and memtable of its time until the first read after an append
+ * replaces it, or kts_cal_release() drops it; one that failed is not
+ * kept.
+ */
+struct liter {
+	leveldb_iterator_t *it;		/* NULL: none */
+	uint64_t count;			/* the count it was made at */
+};
+
+/*
  * A handle.  The writer owns the LevelDB objects and the table; a reader
  * (w != NULL) borrows them from its writer and copies start, alg and
  * zero, which never change after open.
@@ -162,6 +180,7 @@ struct kts_cal {
 						 * bits of count */
 	struct roots *roots;		/* block roots (the writer's) */
 	struct pmemo *pm;		/* roots at the last P (owned) */
+	struct liter *li;		/* leaf group iterator (owned) */
 };
 
 /* One read operation: the store and where damage is described. */
@@ -172,20 +191,45 @@ struct rctx {
 	size_t whylen;
 	/* Leaves for blocks below STORED_LEVEL, filled on demand: */
 	uint64_t end;		/* read no leaf >= end (0: count) */
-	leveldb_iterator_t *it;	/* created at the first group read */
+	leveldb_iterator_t *it;	/* the handle's, at the first group read */
 	uint64_t grp;		/* group index + 1 in g, 0: none */
 	size_t gn;		/* leaves of the group in g */
 	struct kts_imprint g[GROUP_LEAVES];
 };
 
-/* End a read operation: drop its iterator. */
+/* End a read operation (the handle keeps the iterator). */
 static void
 rctx_done(struct rctx *x)
 {
-	if (x->it != NULL)
-		leveldb_iter_destroy(x->it);
 	x->it = NULL;
 	x->grp = 0;
+}
+
+/* The handle's iterator, made anew if the count changed (struct liter). */
+static leveldb_iterator_t *
+liter_take(struct rctx *x)
+{
+	struct liter *li = x->cal->li;
+
+	if (li->it != NULL && li->count != x->count) {
+		leveldb_iter_destroy(li->it);
+		li->it = NULL;
+	}
+	if (li->it == NULL) {
+		li->it = leveldb_create_iterator(x->cal->db, x->cal->ropt);
+		li->count = x->count;
+	}
+	return li->it;
+}
+
+/* Forget the handle's iterator (it failed, or the handle closes). */
+static void
+liter_drop(struct liter *li)
+{
+	if (li != NULL && li->it != NULL)
+		leveldb_iter_destroy(li->it);
+	if (li != NULL)
+		li->it = NULL;
 }
 
 /* ---- keys and messages ---------------------------------------------- */
@@ -440,16 +484,18 @@ leaves_get(struct rctx *x, uint64_t lo, size_t n, struct kts_imprint *v)
 			x->g[i] = x->cal->zero[0];
 		if (i < want) {
 			if (x->it == NULL)
-				x->it = leveldb_create_iterator(x->cal->db,
-				    x->cal->ropt);
+				x->it = liter_take(x);
 			rec_key(key, glo + i, 0);
 			leveldb_iter_seek(x->it, (const char *)key,
 			    sizeof(key));
 		}
 		for (; i < want && r == 0; i++)
 			r = iter_leaf(x, x->it, glo + i, &x->g[i]);
-		if (r != 0)
+		if (r != 0) {
+			x->it = NULL;
+			liter_drop(x->cal->li);
 			return r;
+		}
 		x->grp = g + 1;
 		x->gn = want;
 	}
@@ -1001,7 +1047,8 @@ cal_open(const char *dir, int create, uint64_t start, uint8_t alg,
 		return KTS_ENOTFOUND;
 	}
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL ||
-	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL) {
+	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL ||
+	    (tmp->li = calloc(1, sizeof(*tmp->li))) == NULL) {
 		r = KTS_ENOMEM;
 		goto out;
 	}
@@ -1043,7 +1090,10 @@ kts_cal_reader_open(struct kts_cal *w, struct kts_cal **out)
 	if (w->w != NULL)
 		return KTS_EINVAL;
 	if ((tmp = calloc(1, sizeof(*tmp))) == NULL ||
-	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL) {
+	    (tmp->pm = calloc(1, sizeof(*tmp->pm))) == NULL ||
+	    (tmp->li = calloc(1, sizeof(*tmp->li))) == NULL) {
+		if (tmp != NULL)
+			free(tmp->pm);
 		free(tmp);
 		return KTS_ENOMEM;
 	}
@@ -1064,10 +1114,12 @@ kts_cal_close(struct kts_cal *cal)
 {
 	if (cal == NULL)
 		return;
+	liter_drop(cal->li);	/* before the store closes */
+	free(cal->li);
+	free(cal->pm);
 	if (cal->w != NULL) {	/* a reader: the rest is its writer's */
 		atomic_fetch_sub_explicit(&cal->w->readers, 1,
 		    memory_order_relaxed);
-		free(cal->pm);
 		free(cal);
 		return;
 	}
@@ -1082,7 +1134,6 @@ kts_cal_close(struct kts_cal *cal)
 	if (cal->wopt != NULL)
 		leveldb_writeoptions_destroy(cal->wopt);
 	roots_free(cal->roots);
-	free(cal->pm);
 	free(cal);
 }
 
@@ -1114,6 +1165,12 @@ kts_cal_head(const struct kts_cal *cal, uint64_t *out)
 
 	*out = c - 1;
 	return c > cal->start ? 0 : KTS_ENOTFOUND;
+}
+
+void
+kts_cal_release(struct kts_cal *cal)
+{
+	liter_drop(cal->li);
 }
 
 void

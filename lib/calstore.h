@@ -62,6 +62,14 @@ int kts_cal_reader_open(struct kts_cal *w, struct kts_cal **out);
 void kts_cal_close(struct kts_cal *cal);
 
 /*
+ * kts_cal_release - drop what the handle keeps from one read to the next
+ * (an iterator, which holds on to the LevelDB tables and memtable of its
+ * time): call it now and then from the handle's thread, e.g. once a
+ * second, so that an idle handle does not keep old files on disk.
+ */
+void kts_cal_release(struct kts_cal *cal);
+
+/*
  * kts_cal_compact - have LevelDB compact the whole store now (it blocks
  * until done).  For tools after a bulk import: a live calendar's
  * background compactions keep up on their own.

@@ -631,6 +631,9 @@ START_TEST(test_reader)
 	ck_assert_int_eq(kts_cal_head(rd, &head), 0);
 	ck_assert_uint_eq(head, 1030);
 	append(cal, &m, 1031);
+	kts_cal_release(rd);	/* dropping the kept iterator changes nothing */
+	want = bf_root(&m, 1031);
+	check_chain(rd, &m, 1024, 1031, &want);
 	append_many(cal, &m, 1040, 30);
 	ck_assert_int_eq(kts_cal_head(rd, &head), 0);
 	ck_assert_uint_eq(head, 1069);
