@@ -91,7 +91,7 @@
  * 2^(1 - 6) = 1/32 such roots per second: 986,000 a year, 33 bytes each
  * for SHA-256 (32 MB a year when every one has been read, allocated a
  * chunk at a time as slots fill).  On a warm one-year store a chain then
- * takes 16-17 us of CPU, against 17-19 from level 7 and 19-22 from level
+ * takes 16-17 us of CPU, against 17-19 from level 7 and 19-23 from level
  * 8 (a quarter of the memory).  Levels 4 and 5 would take 128 MB a year.
  * Roots of other algorithms than the calendar's (a store of mixed
  * leaves) are not kept; neither are blocks more than 2^SPAN_BITS seconds
