@@ -98,6 +98,16 @@ int cli_exchange(const struct cli_service *s, const uint8_t *req, size_t len,
  */
 int cli_hash_file(const char *path, uint8_t alg, struct kts_imprint *out);
 
+/*
+ * cli_sign_imprint - send h to the aggregator s at local tree height
+ * level and make the signature from its answer (KSI spec 7.11; the HMAC
+ * and request id are checked, the signature is not verified here).
+ * Returns an exit code; on failure one line says what went wrong.
+ * Ownership: the caller frees *sig with kts_sig_free().
+ */
+int cli_sign_imprint(const struct cli_service *s, const struct kts_imprint *h,
+    unsigned level, struct kts_sig **sig);
+
 /* cli_request_id - a fresh request id (time and process based). */
 uint64_t cli_request_id(void);
 

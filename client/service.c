@@ -14,6 +14,8 @@
 #include "hash.h"
 #include "limits.h"
 #include "net.h"
+#include "pdu.h"
+#include "wr.h"
 
 void
 cli_service_init(struct cli_service *s)
@@ -72,6 +74,51 @@ cli_exchange(const struct cli_service *s, const uint8_t *req, size_t len,
 		return CLI_EXIT_OK;
 	cli_err("%s: %s", s->url, why[0] != '\0' ? why : kts_strerror(r));
 	return r == KTS_EINVAL ? CLI_EXIT_ARGS : CLI_EXIT_NETWORK;
+}
+
+int
+cli_sign_imprint(const struct cli_service *s, const struct kts_imprint *h,
+    unsigned level, struct kts_sig **sig)
+{
+	struct kts_perr pe = { 0, 0, NULL };
+	const char *msg = NULL;
+	struct kts_wr wr;
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	uint64_t id = cli_request_id();
+	uint64_t st = 0;
+	int rc;
+	int r;
+
+	*sig = NULL;
+	kts_wr_init(&wr, KTS_MAX_PDU);
+	if ((r = kts_aggr_req_build(&wr, s->user, s->key, strlen(s->key),
+	    s->hmac_alg, id, h, level)) != 0) {
+		cli_err("cannot build the request: %s", kts_strerror(r));
+		kts_wr_free(&wr);
+		return CLI_EXIT_FAILURE;
+	}
+	rc = cli_exchange(s, wr.p, wr.len, &resp, &rlen);
+	kts_wr_free(&wr);
+	if (rc != 0)
+		return rc;
+	r = kts_aggr_resp_to_sig(resp, rlen, s->key, strlen(s->key),
+	    s->hmac_alg, id, level, &st, &msg, sig, &pe);
+	if (r == 0 && st != 0) {
+		cli_err("%s refused: status 0x%04llx (%s)%s%.200s", s->url,
+		    (unsigned long long)st, kts_status_str(st, 0),
+		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+		rc = st == KTS_ST_AUTH_FAILURE ? CLI_EXIT_AUTH : CLI_EXIT_AGGR;
+	} else if (r != 0) {
+		cli_parse_error(s->url, r, &pe);
+		rc = r == KTS_EVERIFY ? CLI_EXIT_HMAC : CLI_EXIT_FORMAT;
+	}
+	free(resp);
+	if (rc != 0) {
+		kts_sig_free(*sig);
+		*sig = NULL;
+	}
+	return rc;
 }
 
 uint64_t
