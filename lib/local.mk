@@ -23,5 +23,5 @@ lib_libkts_la_SOURCES = \
 	lib/reply.c lib/reply.h \
 	lib/conf.c lib/conf.h \
 	lib/users.c lib/users.h
-lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
+lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS) -pthread
 lib_libkts_la_LIBADD = $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
