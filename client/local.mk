@@ -5,12 +5,14 @@ client_kts_SOURCES = \
 	client/common.c client/common.h \
 	client/json.c client/json.h \
 	client/cmd_verify.c \
+	client/trust.c client/trust.h \
 	client/cmd_dump.c \
 	client/cmd_pubfile.c \
 	client/cmd_sign.c \
 	client/cmd_extend.c \
-	client/service.c
-client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+	client/service.c \
+	client/signer.c client/signer.h
+client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 
 dist_man_MANS += docs/kts.1
