@@ -117,6 +117,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_pubfile(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_extend(int argc, char **argv);
+int cmd_logsig(int argc, char **argv);
 
 /* cli_err - "kts: " + message + newline on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
