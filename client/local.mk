@@ -11,7 +11,11 @@ client_kts_SOURCES = \
 	client/cmd_sign.c \
 	client/cmd_extend.c \
 	client/service.c \
-	client/signer.c client/signer.h
+	client/signer.c client/signer.h \
+	client/cmd_logsig.c client/logsig_cli.h \
+	client/logsig_pipe.c \
+	client/logsig_sign.c \
+	client/logsig_verify.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 

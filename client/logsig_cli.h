@@ -36,6 +36,16 @@
  */
 #define KTS_LS_MAX_BLOCK_BYTES (256u * 1024u * 1024u)
 
+/*
+ * Largest signature file: it is mapped, not read, so the cap only keeps
+ * a wrong path (a disk image, a device) from being taken for one; 4 GiB
+ * holds record and tree hashes for about 20 million lines.
+ */
+#define KTS_LS_MAX_FILE (4ull << 30)
+
+/* Largest signature file read from a pipe, into memory. */
+#define KTS_LS_MAX_READ (256u * 1024u * 1024u)
+
 /* A state file is 9 + 2 + a digest (at most 64) bytes. */
 #define KTS_LS_MAX_STATE 128u
 

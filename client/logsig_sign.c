@@ -343,18 +343,6 @@ write_state(const struct sopts *o, const struct kts_imprint *im)
 
 /* ---- signing ---------------------------------------------------------------- */
 
-static long
-read_fd(void *arg, uint8_t *buf, size_t n)
-{
-	int fd = *(int *)arg;
-	ssize_t k;
-
-	do
-		k = read(fd, buf, n);
-	while (k < 0 && errno == EINTR);
-	return (long)k;
-}
-
 /* With --block-seconds: close the open block if it is old enough. */
 static int
 time_limit(struct ls_pipe *p, const struct sopts *o)

@@ -1,0 +1,575 @@
+/*
+ * logsig_verify.c - `kts logsig verify`: check a log against its
+ * signature file (or an excerpt against its record proofs), block by
+ * block, with a KSI policy for each block signature, and name the first
+ * failure by line, block and kind (spec/logsig.md 2.9).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "limits.h"
+#include "logsig_cli.h"
+#include "trust.h"
+#include "util.h"
+
+struct vopts {
+	struct cli_vtrust t;		/* -P, -V, --cnstr, --pub-str, -X */
+	int policy;			/* enum kts_policy, -1 = default */
+	char **args;			/* LOG [LOGSIG], or LOG... after -- */
+	int n_args;
+	int chain;			/* "--" given: every arg is a log */
+	int excerpt;			/* --excerpt */
+	const char *input_hash;		/* --input-hash */
+	unsigned flags;			/* KTS_LS_V_* */
+	int json;			/* --json */
+	int quiet;			/* -q */
+};
+
+/* One verification's state, passed to the policy and block hooks. */
+struct vrun {
+	struct vopts *o;
+	struct kts_vctx ctx;		/* trust, filled once */
+	struct jw w;			/* --json */
+	uint64_t first_time;
+	uint64_t last_time;
+	uint64_t unsigned_blocks;
+	enum kts_policy decided;	/* the policy that decided, last */
+};
+
+enum {
+	OPT_INPUT_HASH = 0x200,
+	OPT_IGNORE_TIME,
+	OPT_EXCERPT,
+	OPT_LEGACY_LEVEL
+};
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: kts logsig verify [OPTIONS] LOG [LOGSIG]\n"
+	    "       kts logsig verify [OPTIONS] -- LOG...\n"
+	    "       kts logsig verify [OPTIONS] --excerpt EXCERPT [PROOFS]\n"
+	    "\n"
+	    "Check that a log is exactly the one signed: every line, the\n"
+	    "order, nothing missing or added.  LOGSIG defaults to LOG.logsig;\n"
+	    "after -- several logs are checked as one chain, in order.  With\n"
+	    "--excerpt, check lines cut out by 'kts logsig extract' against\n"
+	    "their proofs (default EXCERPT.logsig).\n"
+	    "  --ver-int           hashes and the signatures' internal\n"
+	    "                      consistency only\n"
+	    "  --ver-key           key-based (needs -P)\n"
+	    "  --ver-pub           publication-based (-P, or --pub-str)\n"
+	    "  --ver-cal           calendar-based (needs -X)\n"
+	    CLI_TRUST_USAGE
+	    "  --input-hash H      the first block must continue from H\n"
+	    "                      (ALG:HEX: the previous log's output hash)\n"
+	    "  --ignore-desc-block-time  accept blocks signed earlier than\n"
+	    "                      the block before them (re-signed blocks)\n"
+	    "  --legacy-level      accept blocks signed at one level less\n"
+	    "                      (rsyslog before 2017)\n"
+	    "  --json              print one JSON object\n"
+	    "  -q                  print nothing; the exit code tells\n"
+	    "Without a policy flag the general policy runs (internal, then the\n"
+	    "publication, then the key).\n"
+	    "Exit codes: 0 verified, 1 inconclusive (an unsigned block, no\n"
+	    "trust anchor) or error, 3 bad arguments, 4 a file does not parse,\n"
+	    "6 verification failed, 9 I/O error.\n", f);
+}
+
+static const struct option long_opts[] = {
+	CLI_TRUST_LONG_OPTS,
+	{ "ver-int", no_argument, NULL, CLI_OPT_VER_INT },
+	{ "ver-key", no_argument, NULL, CLI_OPT_VER_KEY },
+	{ "ver-pub", no_argument, NULL, CLI_OPT_VER_PUB },
+	{ "ver-cal", no_argument, NULL, CLI_OPT_VER_CAL },
+	{ "input-hash", required_argument, NULL, OPT_INPUT_HASH },
+	{ "ignore-desc-block-time", no_argument, NULL, OPT_IGNORE_TIME },
+	{ "legacy-level", no_argument, NULL, OPT_LEGACY_LEVEL },
+	{ "excerpt", no_argument, NULL, OPT_EXCERPT },
+	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+set_policy(struct vopts *o, int p)
+{
+	if (o->policy != -1 && o->policy != p) {
+		cli_err("logsig verify: give only one of --ver-int, --ver-key, "
+		    "--ver-pub and --ver-cal");
+		return CLI_EXIT_ARGS;
+	}
+	o->policy = p;
+	return CLI_EXIT_OK;
+}
+
+/* One option; an exit code, or -1 after --help. */
+static int
+take_opt(struct vopts *o, int c, char *arg)
+{
+	int rc;
+
+	if ((rc = cli_vtrust_opt(&o->t, c, arg)) != -2)
+		return rc;
+	switch (c) {
+	case CLI_OPT_VER_INT:	return set_policy(o, KTS_POL_INTERNAL);
+	case CLI_OPT_VER_KEY:	return set_policy(o, KTS_POL_KEY);
+	case CLI_OPT_VER_PUB:	return set_policy(o, KTS_POL_PUBFILE);
+	case CLI_OPT_VER_CAL:	return set_policy(o, KTS_POL_CALENDAR);
+	case OPT_INPUT_HASH:	o->input_hash = arg; return 0;
+	case OPT_IGNORE_TIME:	o->flags |= KTS_LS_V_IGNORE_TIME; return 0;
+	case OPT_LEGACY_LEVEL:	o->flags |= KTS_LS_V_LEGACY_LEVEL; return 0;
+	case OPT_EXCERPT:	o->excerpt = 1; return 0;
+	case CLI_OPT_JSON:	o->json = 1; return 0;
+	case 'q':	o->quiet = 1; return 0;
+	case 'h':
+		usage(stdout);
+		return -1;
+	}
+	fputs("Run 'kts logsig verify --help' for the options.\n", stderr);
+	return CLI_EXIT_ARGS;
+}
+
+static int
+check_args(struct vopts *o)
+{
+	if (o->n_args == 0) {
+		cli_err("logsig verify: name the log to check");
+		return CLI_EXIT_ARGS;
+	}
+	if (!o->chain && o->n_args > 2) {
+		cli_err("logsig verify: give LOG [LOGSIG], or -- LOG... to "
+		    "check several logs as a chain");
+		return CLI_EXIT_ARGS;
+	}
+	if (o->chain && o->excerpt) {
+		cli_err("logsig verify: --excerpt checks one excerpt");
+		return CLI_EXIT_ARGS;
+	}
+	return cli_vtrust_check(&o->t, "logsig verify", &o->policy);
+}
+
+static int
+parse_args(int argc, char **argv, struct vopts *o)
+{
+	int c;
+	int rc;
+	int i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh" CLI_TRUST_SHORT_OPTS,
+	    long_opts, NULL)) != -1)
+		if ((rc = take_opt(o, c, optarg)) != 0)
+			return rc;
+	/* getopt_long stops after "--"; was it there? */
+	for (i = 1; i < optind; i++)
+		if (strcmp(argv[i], "--") == 0)
+			o->chain = 1;
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	return check_args(o);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+/* A signature file mapped read-only (or read whole from stdin). */
+struct mfile {
+	uint8_t *p;
+	size_t len;
+	int mapped;
+};
+
+static int
+map_file(const char *path, struct mfile *m)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		cli_err("%s: cannot open: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return CLI_EXIT_IO;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		/* Pipes and empty files: read them (an empty one fails). */
+		return cli_read_file(path, KTS_LS_MAX_READ, &m->p, &m->len);
+	}
+	if ((uint64_t)st.st_size > KTS_LS_MAX_FILE) {
+		close(fd);
+		cli_err("%s: %lld bytes: over the %llu-byte limit for a "
+		    "signature file", path, (long long)st.st_size,
+		    (unsigned long long)KTS_LS_MAX_FILE);
+		return CLI_EXIT_FORMAT;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		cli_err("%s: cannot map: %s", path, strerror(errno));
+		return CLI_EXIT_IO;
+	}
+	m->p = p;
+	m->len = (size_t)st.st_size;
+	m->mapped = 1;
+	return CLI_EXIT_OK;
+}
+
+static void
+unmap_file(struct mfile *m)
+{
+	if (m->mapped)
+		munmap(m->p, m->len);
+	else
+		free(m->p);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- hooks ----------------------------------------------------------------- */
+
+static int
+policy_fn(void *arg, const struct kts_sig *sig,
+    const struct kts_imprint *doc_hash, unsigned level,
+    struct kts_vresult *res)
+{
+	struct vrun *v = arg;
+	struct kts_vctx ctx = v->ctx;
+	int r;
+
+	ctx.doc_hash = doc_hash;
+	ctx.level = level;
+	r = kts_verify(sig, (enum kts_policy)v->o->policy, &ctx, res);
+	if (r == 0)
+		v->decided = res->policy;
+	return r;
+}
+
+static const char *
+status_word(enum kts_ls_status s)
+{
+	switch (s) {
+	case KTS_LS_OK:			return "OK";
+	case KTS_LS_INCONCLUSIVE:	return "INCONCLUSIVE";
+	default:			return "FAILED";
+	}
+}
+
+static void
+block_fn(void *arg, const struct kts_ls_binfo *bi)
+{
+	struct vrun *v = arg;
+	struct jw *w = &v->w;
+
+	if (bi->kind == KTS_LS_SIG_NONE)
+		v->unsigned_blocks++;
+	if (bi->sig_time != 0 && (v->first_time == 0 ||
+	    bi->sig_time < v->first_time))
+		v->first_time = bi->sig_time;
+	if (bi->sig_time > v->last_time)
+		v->last_time = bi->sig_time;
+	if (!v->o->json)
+		return;
+	jw_obj_begin(w, NULL);
+	jw_u64(w, "block", bi->block);
+	jw_u64(w, "records", bi->records);
+	if (bi->first_line != 0) {
+		jw_u64(w, "first_line", bi->first_line);
+		jw_u64(w, "last_line", bi->last_line);
+	}
+	jw_str(w, "signature", bi->kind == KTS_LS_SIG_KSI ? "ksi" :
+	    bi->kind == KTS_LS_SIG_NONE ? "unsigned" : "rfc3161");
+	if (bi->sig_time != 0)
+		jw_time(w, "signing_time", (int64_t)bi->sig_time);
+	jw_u64(w, "level", bi->level);
+	jw_imprint(w, "root", bi->has_root ? &bi->root : NULL);
+	jw_imprint(w, "output_hash", bi->has_output ? &bi->output : NULL);
+	jw_str(w, "verdict", status_word(bi->status));
+	if (bi->what != KTS_LSW_NONE)
+		jw_str(w, "what", kts_ls_what_str(bi->what));
+	jw_obj_end(w);
+}
+
+/* ---- the report ------------------------------------------------------------ */
+
+static void
+print_failure(const char *log, const struct kts_ls_vres *res)
+{
+	printf("%s: verification %s\n", log, status_word(res->status));
+	printf("  %-19s %s\n", "what:", kts_ls_what_str(res->what));
+	if (res->line != 0)
+		printf("  %-19s %llu\n", "line:",
+		    (unsigned long long)res->line);
+	if (res->block != 0)
+		printf("  %-19s %llu\n", "block:",
+		    (unsigned long long)res->block);
+	if (res->rec != 0)
+		printf("  %-19s %llu\n", "record in block:",
+		    (unsigned long long)res->rec);
+	printf("  %-19s offset %zu (tag 0x%x)\n", "signature file:",
+	    res->off, (unsigned)res->tag);
+	if (res->code != 0)
+		printf("  %-19s %s: %s\n", "signature:",
+		    kts_vcode_str(res->code), kts_vcode_msg(res->code));
+	printf("  %-19s %s\n", "reason:", res->detail != NULL ?
+	    res->detail : "");
+}
+
+static void
+print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
+{
+	const char *hint;
+	char t1[32];
+	char t2[32];
+	char hex[2 * KTS_IMPRINT_MAX + 1];
+
+	if (v->o->quiet)
+		return;
+	if (res->status != KTS_LS_OK) {
+		print_failure(log, res);
+		if (res->what == KTS_LSW_SIG_NA &&
+		    (hint = cli_vtrust_hint(&v->o->t, v->o->policy)) != NULL)
+			printf("  %-19s %s\n", "hint:", hint);
+		return;
+	}
+	printf("%s: verification OK\n", log);
+	printf("  %-19s %llu lines in %llu blocks\n", "content:",
+	    (unsigned long long)res->lines, (unsigned long long)res->blocks);
+	if (v->first_time != 0)
+		printf("  %-19s %s to %s\n", "signed:",
+		    kts_time_utc((int64_t)v->first_time, t1, sizeof(t1)),
+		    kts_time_utc((int64_t)v->last_time, t2, sizeof(t2)));
+	printf("  %-19s %s\n", "policy:", kts_policy_name(v->o->policy));
+	if (res->has_output)
+		printf("  %-19s %s\n", "output hash:",
+		    kts_imprint_hex(&res->output, hex));
+	cli_vtrust_print(&v->o->t);
+}
+
+static void
+json_result(struct vrun *v, const struct kts_ls_vres *res)
+{
+	struct jw *w = &v->w;
+
+	jw_arr_end(w);
+	jw_str(w, "verdict", status_word(res->status));
+	jw_u64(w, "lines", res->lines);
+	jw_u64(w, "blocks_checked", res->blocks);
+	jw_u64(w, "unsigned_blocks", v->unsigned_blocks);
+	if (v->first_time != 0) {
+		jw_time(w, "first_signing_time", (int64_t)v->first_time);
+		jw_time(w, "last_signing_time", (int64_t)v->last_time);
+	}
+	jw_imprint(w, "output_hash", res->has_output ? &res->output : NULL);
+	jw_str(w, "policy", kts_policy_name(v->o->policy));
+	if (res->status == KTS_LS_OK) {
+		jw_null(w, "failure");
+	} else {
+		jw_obj_begin(w, "failure");
+		jw_str(w, "what", kts_ls_what_str(res->what));
+		jw_str(w, "detail", res->detail);
+		jw_u64(w, "line", res->line);
+		jw_u64(w, "block", res->block);
+		jw_u64(w, "record", res->rec);
+		jw_u64(w, "offset", res->off);
+		jw_u64(w, "tag", res->tag);
+		jw_str(w, "signature_code", res->code != 0 ?
+		    kts_vcode_str(res->code) : NULL);
+		jw_obj_end(w);
+	}
+	cli_vtrust_json(w, &v->o->t);
+}
+
+static int
+exit_for(const struct kts_ls_vres *res)
+{
+	if (res->status == KTS_LS_OK)
+		return CLI_EXIT_OK;
+	if (res->status == KTS_LS_INCONCLUSIVE)
+		return CLI_EXIT_FAILURE;
+	if (res->what == KTS_LSW_FORMAT)
+		return CLI_EXIT_FORMAT;
+	if (res->what == KTS_LSW_IO)
+		return CLI_EXIT_IO;
+	return CLI_EXIT_VERIFY;
+}
+
+/* ---- one file -------------------------------------------------------------- */
+
+static int
+open_log(const char *log, int *fd)
+{
+	if (strcmp(log, "-") == 0) {
+		*fd = STDIN_FILENO;
+		return CLI_EXIT_OK;
+	}
+	if ((*fd = open(log, O_RDONLY | O_CLOEXEC)) < 0) {
+		cli_err("%s: cannot open: %s", log, strerror(errno));
+		return CLI_EXIT_IO;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The signature file's name: given, or LOG + suffix. */
+static char *
+sig_name(const char *log, const char *given, const char *suffix)
+{
+	size_t n = strlen(log) + strlen(suffix) + 1;
+	char *s;
+
+	if (given != NULL)
+		return strdup(given);
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "%s%s", log, suffix);
+	return s;
+}
+
+/* Check log against sigpath; res gets the verdict.  An exit code. */
+static int
+check_one(struct vrun *v, const char *log, const char *sigpath,
+    struct kts_ls_vopts *lo, struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+	struct mfile m;
+	int fd = -1;
+	int rc;
+	int r;
+
+	if ((rc = map_file(sigpath, &m)) != 0)
+		return rc;
+	if ((rc = open_log(log, &fd)) != 0) {
+		unmap_file(&m);
+		return rc;
+	}
+	if ((r = kts_ls_lines_fd(&lr, fd)) == 0) {
+		if (v->o->excerpt)
+			r = kts_ls_verify_excerpt(m.p, m.len, &lr, lo, res);
+		else
+			r = kts_ls_verify(m.p, m.len, &lr, lo, res);
+		kts_ls_lines_free(&lr);
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	unmap_file(&m);
+	if (r != 0) {
+		cli_err("%s: verification could not run: %s", log,
+		    kts_strerror(r));
+		return CLI_EXIT_FAILURE;
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+start_hash(const struct vopts *o, struct kts_imprint *im)
+{
+	if (kts_imprint_from_str(o->input_hash, im) == 0)
+		return CLI_EXIT_OK;
+	cli_err("--input-hash %s: expected ALG:HEX", o->input_hash);
+	return CLI_EXIT_ARGS;
+}
+
+static void
+json_begin(struct vrun *v, const char *log, const char *sigpath)
+{
+	if (!v->o->json)
+		return;
+	/* A chain prints one object a log, one a line. */
+	if (v->o->chain)
+		jw_init_line(&v->w, stdout);
+	else
+		jw_init(&v->w, stdout);
+	jw_obj_begin(&v->w, NULL);
+	jw_str(&v->w, v->o->excerpt ? "excerpt" : "log", log);
+	jw_str(&v->w, "signature_file", sigpath);
+	jw_arr_begin(&v->w, "blocks");
+}
+
+/* Verify logs [0, n) as one chain; an exit code. */
+static int
+run(struct vrun *v)
+{
+	struct vopts *o = v->o;
+	struct kts_ls_vopts lo;
+	struct kts_ls_vres res;
+	struct kts_imprint start;
+	char *sigpath = NULL;
+	int n = o->chain ? o->n_args : 1;
+	int rc = CLI_EXIT_OK;
+	int i;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.flags = o->flags;
+	lo.sig_fn = policy_fn;
+	lo.sig_arg = v;
+	lo.block_fn = block_fn;
+	lo.block_arg = v;
+	if (o->input_hash != NULL) {
+		if ((rc = start_hash(o, &start)) != 0)
+			return rc;
+		lo.input = &start;
+	}
+	for (i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+		free(sigpath);
+		sigpath = sig_name(o->args[i], !o->chain && o->n_args == 2 ?
+		    o->args[1] : NULL, ".logsig");
+		if (sigpath == NULL) {
+			cli_err("out of memory");
+			return CLI_EXIT_FAILURE;
+		}
+		v->first_time = v->last_time = v->unsigned_blocks = 0;
+		memset(&res, 0, sizeof(res));
+		json_begin(v, o->args[i], sigpath);
+		if ((rc = check_one(v, o->args[i], sigpath, &lo, &res)) != 0)
+			break;
+		if (o->json) {
+			json_result(v, &res);
+			jw_obj_end(&v->w);
+			jw_finish(&v->w);
+		} else {
+			print_human(v, o->args[i], &res);
+		}
+		rc = exit_for(&res);
+		/* The next log continues from this one. */
+		if (res.has_output) {
+			start = res.output;
+			lo.input = &start;
+		}
+		lo.prev_time = res.last_time;
+	}
+	free(sigpath);
+	return rc;
+}
+
+int
+ls_cmd_verify(int argc, char **argv)
+{
+	struct vopts o;
+	struct vrun v;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	cli_vtrust_init(&o.t);
+	o.policy = -1;
+	memset(&v, 0, sizeof(v));
+	v.o = &o;
+	if ((rc = parse_args(argc, argv, &o)) != 0) {
+		rc = rc < 0 ? CLI_EXIT_OK : rc;
+		goto out;
+	}
+	if ((rc = cli_vtrust_load(&o.t, &v.ctx)) != 0)
+		goto out;
+	rc = run(&v);
+out:
+	cli_vtrust_free(&o.t);
+	return rc;
+}
