@@ -17,6 +17,8 @@ static const struct sub subs[] = {
 	{ "sign", ls_cmd_sign, "sign log files block by block" },
 	{ "verify", ls_cmd_verify, "verify a log (or an excerpt) and its "
 	    "signature file" },
+	{ "extract", ls_cmd_extract, "cut chosen lines and their proofs "
+	    "out of a signed log" },
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))

@@ -15,7 +15,8 @@ client_kts_SOURCES = \
 	client/cmd_logsig.c client/logsig_cli.h \
 	client/logsig_pipe.c \
 	client/logsig_sign.c \
-	client/logsig_verify.c
+	client/logsig_verify.c \
+	client/logsig_extract.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 

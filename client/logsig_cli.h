@@ -46,6 +46,9 @@
 /* Largest signature file read from a pipe, into memory. */
 #define KTS_LS_MAX_READ (256u * 1024u * 1024u)
 
+/* Most -r ranges of one extract. */
+#define KTS_LS_MAX_RANGES 65536u
+
 /* A state file is 9 + 2 + a digest (at most 64) bytes. */
 #define KTS_LS_MAX_STATE 128u
 
@@ -81,6 +84,21 @@ int ls_file_commit(struct ls_file *f);
 
 /* ls_file_abort - remove the temporary file; safe after commit. */
 void ls_file_abort(struct ls_file *f);
+
+/* A signature file mapped read-only (or read whole from a pipe). */
+struct ls_map {
+	uint8_t *p;
+	size_t len;
+	int mapped;
+};
+
+/*
+ * ls_map - map path (pipes and empty files are read, up to
+ * KTS_LS_MAX_READ).  Returns an exit code (message printed).
+ * Ownership: release with ls_unmap().
+ */
+int ls_map(const char *path, struct ls_map *m);
+void ls_unmap(struct ls_map *m);
 
 /* A closed block waiting for its signature, in file order. */
 struct ls_qblk {

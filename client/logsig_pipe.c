@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +147,57 @@ ls_file_abort(struct ls_file *f)
 	}
 	f->fd = -1;
 	kts_wr_free(&f->buf);
+}
+
+/* ---- signature files read ------------------------------------------------ */
+
+int
+ls_map(const char *path, struct ls_map *m)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		cli_err("%s: cannot open: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return CLI_EXIT_IO;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		/* Pipes and empty files: read them (an empty one fails). */
+		return cli_read_file(path, KTS_LS_MAX_READ, &m->p, &m->len);
+	}
+	if ((uint64_t)st.st_size > KTS_LS_MAX_FILE) {
+		close(fd);
+		cli_err("%s: %lld bytes: over the %llu-byte limit for a "
+		    "signature file", path, (long long)st.st_size,
+		    (unsigned long long)KTS_LS_MAX_FILE);
+		return CLI_EXIT_FORMAT;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		cli_err("%s: cannot map: %s", path, strerror(errno));
+		return CLI_EXIT_IO;
+	}
+	m->p = p;
+	m->len = (size_t)st.st_size;
+	m->mapped = 1;
+	return CLI_EXIT_OK;
+}
+
+void
+ls_unmap(struct ls_map *m)
+{
+	if (m->mapped)
+		munmap(m->p, m->len);
+	else
+		free(m->p);
+	memset(m, 0, sizeof(*m));
 }
 
 /* ---- the ring of closed blocks ------------------------------------------- */

@@ -180,62 +180,6 @@ parse_args(int argc, char **argv, struct vopts *o)
 
 /* ---- files ---------------------------------------------------------------- */
 
-/* A signature file mapped read-only (or read whole from stdin). */
-struct mfile {
-	uint8_t *p;
-	size_t len;
-	int mapped;
-};
-
-static int
-map_file(const char *path, struct mfile *m)
-{
-	struct stat st;
-	void *p;
-	int fd;
-
-	memset(m, 0, sizeof(*m));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(fd, &st) != 0) {
-		cli_err("%s: cannot open: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return CLI_EXIT_IO;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		close(fd);
-		/* Pipes and empty files: read them (an empty one fails). */
-		return cli_read_file(path, KTS_LS_MAX_READ, &m->p, &m->len);
-	}
-	if ((uint64_t)st.st_size > KTS_LS_MAX_FILE) {
-		close(fd);
-		cli_err("%s: %lld bytes: over the %llu-byte limit for a "
-		    "signature file", path, (long long)st.st_size,
-		    (unsigned long long)KTS_LS_MAX_FILE);
-		return CLI_EXIT_FORMAT;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		cli_err("%s: cannot map: %s", path, strerror(errno));
-		return CLI_EXIT_IO;
-	}
-	m->p = p;
-	m->len = (size_t)st.st_size;
-	m->mapped = 1;
-	return CLI_EXIT_OK;
-}
-
-static void
-unmap_file(struct mfile *m)
-{
-	if (m->mapped)
-		munmap(m->p, m->len);
-	else
-		free(m->p);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- hooks ----------------------------------------------------------------- */
 
 static int
@@ -316,8 +260,9 @@ print_failure(const char *log, const struct kts_ls_vres *res)
 	if (res->rec != 0)
 		printf("  %-19s %llu\n", "record in block:",
 		    (unsigned long long)res->rec);
-	printf("  %-19s offset %zu (tag 0x%x)\n", "signature file:",
-	    res->off, (unsigned)res->tag);
+	if (res->tag != 0)
+		printf("  %-19s offset %zu (tag 0x%x)\n", "signature file:",
+		    res->off, (unsigned)res->tag);
 	if (res->code != 0)
 		printf("  %-19s %s: %s\n", "signature:",
 		    kts_vcode_str(res->code), kts_vcode_msg(res->code));
@@ -440,15 +385,15 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
     struct kts_ls_vopts *lo, struct kts_ls_vres *res)
 {
 	struct kts_ls_lines lr;
-	struct mfile m;
+	struct ls_map m;
 	int fd = -1;
 	int rc;
 	int r;
 
-	if ((rc = map_file(sigpath, &m)) != 0)
+	if ((rc = ls_map(sigpath, &m)) != 0)
 		return rc;
 	if ((rc = open_log(log, &fd)) != 0) {
-		unmap_file(&m);
+		ls_unmap(&m);
 		return rc;
 	}
 	if ((r = kts_ls_lines_fd(&lr, fd)) == 0) {
@@ -460,7 +405,7 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
-	unmap_file(&m);
+	ls_unmap(&m);
 	if (r != 0) {
 		cli_err("%s: verification could not run: %s", log,
 		    kts_strerror(r));
