@@ -19,6 +19,8 @@ static const struct sub subs[] = {
 	    "signature file" },
 	{ "extract", ls_cmd_extract, "cut chosen lines and their proofs "
 	    "out of a signed log" },
+	{ "extend", ls_cmd_extend, "extend every block signature to a "
+	    "publication" },
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))

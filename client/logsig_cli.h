@@ -194,5 +194,6 @@ uint64_t ls_monotonic_ms(void);
 int ls_cmd_sign(int argc, char **argv);
 int ls_cmd_verify(int argc, char **argv);
 int ls_cmd_extract(int argc, char **argv);
+int ls_cmd_extend(int argc, char **argv);
 
 #endif
