@@ -852,6 +852,9 @@ join_block(struct vst *v, struct kts_ls_reader *srd,
 
 	if (kts_ls_next(srd, &s) != 0)
 		return fail_sigfile(v, srd);
+	if (s.tag == 0 && v->bi.block == 1)
+		return note(v, KTS_LS_FAILED, KTS_LSW_FORMAT, "signatures file "
+		    "has no block signatures", srd->off, 0);
 	if (s.tag == 0)
 		return fail(v, KTS_LSW_COUNT, "fewer block signatures than "
 		    "blocks", e);

@@ -708,6 +708,292 @@ START_TEST(test_verify_vectors)
 }
 END_TEST
 
+/* Interlinked files (spec 2.7): 1 then 2 chains, other orders fail. */
+static void
+verify_chain(const char *log, const char *sig, const struct kts_ls_vres *prev,
+    struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vopts o;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	int fd;
+
+	snprintf(rel, sizeof(rel), LS "interlink/%s", sig);
+	p = kts_test_vector(rel, &n);
+	snprintf(rel, sizeof(rel), LS "interlink/%s", log);
+	fd = open_vec(rel);
+	memset(&o, 0, sizeof(o));
+	if (prev != NULL) {
+		o.input = &prev->output;
+		o.prev_time = prev->last_time;
+	}
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(p, n, &lr, &o, res), 0);
+	kts_ls_lines_free(&lr);
+	close(fd);
+	free(p);
+}
+
+START_TEST(test_interlink)
+{
+	struct kts_ls_vres r1;
+	struct kts_ls_vres r2;
+
+	verify_chain("ok-testlog-interlink-1", "ok-testlog-interlink-1.logsig",
+	    NULL, &r1);
+	ck_assert_int_eq(r1.status, KTS_LS_OK);
+	assert_fix(&r1.output, "01ecbc3a", "d6c019");
+	verify_chain("ok-testlog-interlink-2", "ok-testlog-interlink-2.logsig",
+	    &r1, &r2);
+	ck_assert_int_eq(r2.status, KTS_LS_OK);
+	/* Reversed: 2's last leaf is not 1's input. */
+	verify_chain("ok-testlog-interlink-1", "ok-testlog-interlink-1.logsig",
+	    &r2, &r1);
+	ck_assert_int_eq(r1.status, KTS_LS_FAILED);
+	ck_assert_int_eq(r1.what, KTS_LSW_LINK_BROKEN);
+	ck_assert_uint_eq(r1.block, 1);
+	/* Re-signed 1: the link holds, the signing times do not. */
+	verify_chain("ok-testlog-interlink-resigned-1",
+	    "ok-testlog-interlink-resigned-1.logsig", NULL, &r1);
+	ck_assert_int_eq(r1.status, KTS_LS_OK);
+	verify_chain("ok-testlog-interlink-2", "ok-testlog-interlink-2.logsig",
+	    &r1, &r2);
+	ck_assert_int_eq(r2.status, KTS_LS_FAILED);
+	ck_assert_int_eq(r2.what, KTS_LSW_TIME_ORDER);
+	ck_assert_uint_eq(r2.block, 1);
+	/* Same signing time at the seam is fine. */
+	verify_chain("ok-testlog-interlink-same-sig-time-1",
+	    "ok-testlog-interlink-same-sig-time-1.logsig", NULL, &r1);
+	ck_assert_int_eq(r1.status, KTS_LS_OK);
+	verify_chain("ok-testlog-interlink-same-sig-time-2",
+	    "ok-testlog-interlink-same-sig-time-2.logsig", &r1, &r2);
+	ck_assert_int_eq(r2.status, KTS_LS_OK);
+}
+END_TEST
+
+/* State files (spec 1.6, 6). */
+static const struct {
+	const char *file;
+	int rc;
+} state_cases[] = {
+	{ "sha512.state", 0 },
+	{ "sha1.state", KTS_ECRYPTO },
+	{ "invalid-hash-03-alg.state", KTS_ECRYPTO },
+	{ "invalid-hash-7e-alg.state", KTS_ECRYPTO },
+	{ "unknown-magic-1.state", KTS_EFORMAT },
+	{ "unknown-magic-2.state", KTS_EFORMAT },
+	{ "wrong-algo-size.state", KTS_EFORMAT },
+	{ "too-many-bytes.state", KTS_EFORMAT },
+	{ "only-magic.state", KTS_ETRUNC },
+	{ "only-magic-and-algo.state", KTS_ETRUNC },
+	{ "no-digest.state", KTS_ETRUNC },
+	{ "no-digest-and-len.state", KTS_ETRUNC },
+	{ "missing-bytes.state", KTS_ETRUNC },
+};
+
+START_TEST(test_state)
+{
+	struct kts_imprint im;
+	struct kts_perr perr = { 0, 0, NULL };
+	struct kts_wr wr;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+
+	snprintf(rel, sizeof(rel), LS "state_file/%s", state_cases[_i].file);
+	p = kts_test_vector(rel, &n);
+	ck_assert_int_eq(kts_ls_state_parse(p, n, &im, &perr),
+	    state_cases[_i].rc);
+	if (state_cases[_i].rc != 0) {
+		ck_assert_ptr_nonnull(perr.what);
+		free(p);
+		return;
+	}
+	ck_assert_int_eq(im.alg, KTS_HASH_SHA512);
+	kts_wr_init(&wr, 128);
+	ck_assert_int_eq(kts_ls_state_write(&wr, &im), 0);
+	ck_assert_uint_eq(wr.len, n);
+	ck_assert_mem_eq(wr.p, p, n);
+	kts_wr_free(&wr);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_state_truncation)
+{
+	struct kts_imprint im;
+	struct kts_wr wr;
+	size_t i;
+
+	kts_imprint_zero(KTS_HASH_SHA256, &im);
+	im.d[31] = 7;
+	kts_wr_init(&wr, 128);
+	ck_assert_int_eq(kts_ls_state_write(&wr, &im), 0);
+	ck_assert_uint_eq(wr.len, 9 + 2 + 32);
+	for (i = 0; i < wr.len; i++)
+		ck_assert_int_ne(kts_ls_state_parse(wr.p, i, &im, NULL), 0);
+	ck_assert_int_eq(kts_ls_state_parse(wr.p, wr.len, &im, NULL), 0);
+	ck_assert_int_eq(im.d[31], 7);
+	kts_wr_free(&wr);
+}
+END_TEST
+
+/* Async parts (spec 6): integrate, then verify the result. */
+static void
+integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
+{
+	char rel[256];
+	uint8_t *b;
+	uint8_t *s;
+	size_t bn;
+	size_t sn;
+
+	snprintf(rel, sizeof(rel), LS "logsignatures/%s/blocks.dat", dir);
+	b = kts_test_vector(rel, &bn);
+	snprintf(rel, sizeof(rel), LS "logsignatures/%s/block-signatures.dat",
+	    dir);
+	s = kts_test_vector(rel, &sn);
+	kts_wr_init(out, 1u << 24);
+	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, out, res), 0);
+	free(b);
+	free(s);
+}
+
+static void
+verify_buf(const uint8_t *p, size_t n, const char *log,
+    struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+	char rel[256];
+	int fd;
+
+	snprintf(rel, sizeof(rel), LS "%s", log);
+	fd = open_vec(rel);
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(p, n, &lr, NULL, res), 0);
+	kts_ls_lines_free(&lr);
+	close(fd);
+}
+
+static const struct {
+	const char *dir;
+	enum kts_ls_status st;
+	enum kts_ls_what what;
+	const char *log;	/* verify the joined file against it */
+} parts_cases[] = {
+	{ "signed.logsig.parts", KTS_LS_OK, KTS_LSW_NONE, "logfiles/signed" },
+	{ "unsigned.logsig.parts", KTS_LS_INCONCLUSIVE, KTS_LSW_UNSIGNED,
+	    "logfiles/unsigned" },
+	/* The record counts of blocks.dat and its signatures differ. */
+	{ "too-few-record-hashes.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_COUNT, NULL },
+	{ "too-many-record-hashes.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_COUNT, NULL },
+	{ "nok-logsig-only-magick.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "nok-logsig-empty-file.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "nok-logsig-missing-mandatory-tlv.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "nok-logsig-invalid-tlv-encoding-1.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "nok-logsig-invalid-tlv-encoding-2.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "nok-corrupted-metadata.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "unknow-blocks-file-types.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+	{ "unknow-sig-file-types.logsig.parts", KTS_LS_FAILED,
+	    KTS_LSW_FORMAT, NULL },
+};
+
+START_TEST(test_parts)
+{
+	struct kts_ls_vres res;
+	struct kts_ls_vres vr;
+	struct kts_wr out;
+
+	integrate(parts_cases[_i].dir, &out, &res);
+	ck_assert_msg(res.status == parts_cases[_i].st &&
+	    res.what == parts_cases[_i].what, "%s: status %d what %s (%s) "
+	    "block %llu off %zu tag %x", parts_cases[_i].dir, res.status,
+	    kts_ls_what_str(res.what), res.detail,
+	    (unsigned long long)res.block, res.off, res.tag);
+	if (parts_cases[_i].log != NULL) {
+		verify_buf(out.p, out.len, parts_cases[_i].log, &vr);
+		ck_assert_msg(vr.status == parts_cases[_i].st, "%s: %d %s (%s) "
+		    "block %llu line %llu", parts_cases[_i].dir, vr.status,
+		    kts_ls_what_str(vr.what), vr.detail,
+		    (unsigned long long)vr.block, (unsigned long long)vr.line);
+	}
+	kts_wr_free(&out);
+}
+END_TEST
+
+/* treehash_testset: 6 kinds x 8 logs; tree-only unbalanced 5..7 fail. */
+START_TEST(test_treehash_matrix)
+{
+	static const char *kinds[] = { "none", "rec", "tree", "rec_tree",
+	    "final_tree", "final_rec_tree" };
+	const char *kind = kinds[_i / 8];
+	int k = _i % 8 + 1;
+	int bad = (strcmp(kind, "tree") == 0 || strcmp(kind, "final_tree") ==
+	    0) && k >= 5 && k <= 7;
+	struct kts_ls_vres res;
+	struct kts_ls_vres vr;
+	struct kts_wr out;
+	char dir[128];
+	char log[64];
+
+	snprintf(dir, sizeof(dir), "treehash_testset/%s_%d.logsig.parts",
+	    kind, k);
+	snprintf(log, sizeof(log), "logfiles/treehash%d", k);
+	integrate(dir, &out, &res);
+	if (bad) {
+		ck_assert_int_eq(res.status, KTS_LS_FAILED);
+		ck_assert_int_eq(res.what, KTS_LSW_TREE_AMBIGUOUS);
+		kts_wr_free(&out);
+		return;
+	}
+	ck_assert_msg(res.status != KTS_LS_FAILED, "%s: %s (%s)", dir,
+	    kts_ls_what_str(res.what), res.detail);
+	verify_buf(out.p, out.len, log, &vr);
+	ck_assert_msg(vr.status == res.status, "%s: %d %s (%s)", dir,
+	    vr.status, kts_ls_what_str(vr.what), vr.detail);
+	kts_wr_free(&out);
+}
+END_TEST
+
+/* Legacy LOGSIG11 with RFC 3161 tokens: hashes check, token does not. */
+START_TEST(test_legacy)
+{
+	static const char *l[][2] = {
+		{ "logfiles/legacy", "logsignatures/legacy.gtsig" },
+		{ "logfiles/legacy_extract",
+		    "logsignatures/legacy_extract.gtsig" },
+		{ "logfiles/legacy_with_missing_tree_hashes",
+		    "logsignatures/legacy_with_missing_tree_hashes.gtsig" },
+	};
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	size_t i;
+
+	for (i = 0; i < KTS_N_ELEMS(l); i++) {
+		snprintf(rel, sizeof(rel), LS "%s", l[i][1]);
+		p = kts_test_vector(rel, &n);
+		verify_buf(p, n, l[i][0], &res);
+		ck_assert_msg(res.status == KTS_LS_INCONCLUSIVE &&
+		    res.what == KTS_LSW_RFC3161, "%s: %d %s (%s)", l[i][1],
+		    res.status, kts_ls_what_str(res.what), res.detail);
+		free(p);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -736,6 +1022,15 @@ main(void)
 	tc = tcase_create("verify");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_verify_vectors, 0, KTS_N_ELEMS(vcases));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_interlink);
+	tcase_add_loop_test(tc, test_state, 0, KTS_N_ELEMS(state_cases));
+	tcase_add_test(tc, test_state_truncation);
+	tcase_add_loop_test(tc, test_parts, 0, KTS_N_ELEMS(parts_cases));
+	tcase_add_loop_test(tc, test_treehash_matrix, 0, 48);
+	tcase_add_test(tc, test_legacy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
