@@ -994,6 +994,361 @@ START_TEST(test_legacy)
 }
 END_TEST
 
+/*
+ * A test-side `logksi extract` (spec 2.8, 3): the wanted lines (sorted,
+ * 1-based) go to text with one LF each; per block with hits, its 0x905
+ * and one 0x907 per hit go to rec (a RECSIG12 file).
+ */
+#define XMAX 4096
+struct xblk {
+	struct kts_ls_hdr hdr;
+	struct kts_imprint recs[XMAX];
+	uint8_t meta[XMAX];
+	uint64_t line[XMAX];
+	struct kts_ls_meta metas[XMAX];
+	uint64_t n;
+	const uint64_t *want;
+	size_t n_want;
+	size_t k;		/* next wanted proof */
+	size_t kt;		/* next wanted text line */
+	struct kts_ls_lines lr;
+};
+
+static void
+pull_lines(struct xblk *x, uint64_t upto, struct kts_wr *text)
+{
+	const uint8_t *p;
+	size_t len;
+	int g;
+
+	while (x->n < upto) {
+		ck_assert_uint_lt(x->n, XMAX);
+		ck_assert_int_eq(kts_ls_line(&x->lr, &p, &len, &g), 0);
+		ck_assert_int_eq(g, 1);
+		ck_assert_int_eq(kts_hash_buf(x->hdr.alg, p, len,
+		    &x->recs[x->n]), 0);
+		x->meta[x->n] = 0;
+		x->line[x->n++] = x->lr.lineno;
+		if (x->kt < x->n_want && x->want[x->kt] == x->lr.lineno) {
+			x->kt++;
+			ck_assert_int_eq(kts_wr_put(text, p, len), 0);
+			ck_assert_int_eq(kts_wr_u8(text, '\n'), 0);
+		}
+	}
+}
+
+static void
+emit_hits(struct xblk *x, const struct kts_ls_bsig *bs, struct kts_wr *rec)
+{
+	struct kts_ls_chain *c;
+	uint64_t i;
+	int first = 1;
+
+	c = malloc(sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	for (i = 0; i < x->n; i++) {
+		if (x->k >= x->n_want || x->line[i] != x->want[x->k])
+			continue;
+		x->k++;
+		if (first)
+			ck_assert_int_eq(kts_ls_wr_ksi(rec, bs->sig,
+			    bs->sig_len), 0);
+		first = 0;
+		ck_assert_int_eq(kts_ls_proof(&x->hdr.input, x->hdr.seed,
+		    x->hdr.seed_len, x->recs, x->meta, x->n, i, c), 0);
+		ck_assert_int_eq(kts_ls_wr_chain(rec, c), 0);
+	}
+	free(c);
+}
+
+static void
+extract(const char *log, const char *sig, const uint64_t *want,
+    size_t n_want, struct kts_wr *text, struct kts_wr *rec)
+{
+	struct kts_ls_reader rd;
+	struct kts_ls_elem e;
+	struct xblk *x;
+	uint8_t *p;
+	size_t n;
+	int fd = open_vec(log);
+
+	x = calloc(1, sizeof(*x));
+	ck_assert_ptr_nonnull(x);
+	x->want = want;
+	x->n_want = n_want;
+	p = kts_test_vector(sig, &n);
+	ck_assert_int_eq(kts_ls_lines_fd(&x->lr, fd), 0);
+	ck_assert_int_eq(kts_ls_reader_init(&rd, p, n), 0);
+	ck_assert_int_eq(kts_ls_wr_magic(rec, KTS_LS_RECSIG12), 0);
+	for (;;) {
+		ck_assert_int_eq(kts_ls_next(&rd, &e), 0);
+		if (e.tag == 0)
+			break;
+		if (e.tag == KTS_LS_HDR) {
+			x->hdr = e.u.hdr;
+			x->n = 0;
+		} else if (e.tag == KTS_LS_META) {
+			pull_lines(x, e.u.meta.index, text);
+			ck_assert_int_eq(kts_hash_buf(x->hdr.alg, e.raw,
+			    e.raw_len, &x->recs[x->n]), 0);
+			x->line[x->n] = 0;
+			x->meta[x->n++] = 1;
+		} else if (e.tag == KTS_LS_BSIG) {
+			pull_lines(x, e.u.bsig.count, text);
+			emit_hits(x, &e.u.bsig, rec);
+		}
+	}
+	ck_assert_uint_eq(x->k, n_want);
+	kts_ls_lines_free(&x->lr);
+	close(fd);
+	free(p);
+	free(x);
+}
+
+static void
+verify_excerpt_buf(const uint8_t *sig, size_t n, const uint8_t *text,
+    size_t tn, struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+
+	ck_assert_int_eq(kts_ls_lines_mem(&lr, text, tn), 0);
+	ck_assert_int_eq(kts_ls_verify_excerpt(sig, n, &lr, NULL, res), 0);
+	kts_ls_lines_free(&lr);
+}
+
+static const struct {
+	const char *file;
+	uint64_t lines[6];
+	size_t n;
+} extract_cases[] = {
+	{ "r1.excerpt", { 1 }, 1 },
+	{ "r1414.excerpt", { 1414 }, 1 },
+	{ "r3-7.excerpt", { 3, 4, 5, 6, 7 }, 5 },
+	{ "r3.6.9.excerpt", { 3, 6, 9 }, 3 },
+};
+
+/* Our excerpts are logksi's byte for byte and verify. */
+START_TEST(test_extract)
+{
+	struct kts_ls_vres res;
+	struct kts_wr text;
+	struct kts_wr rec;
+	char rel[256];
+	uint8_t *want;
+	size_t n;
+
+	kts_wr_init(&text, 1u << 20);
+	kts_wr_init(&rec, 1u << 20);
+	extract(LS "logfiles/extract.base", LS "logsignatures/"
+	    "extract.base.logsig", extract_cases[_i].lines,
+	    extract_cases[_i].n, &text, &rec);
+	snprintf(rel, sizeof(rel), LS "logfiles/%s", extract_cases[_i].file);
+	want = kts_test_vector(rel, &n);
+	ck_assert_uint_eq(text.len, n);
+	ck_assert_mem_eq(text.p, want, n);
+	verify_excerpt_buf(rec.p, rec.len, text.p, text.len, &res);
+	ck_assert_msg(res.status == KTS_LS_OK, "%s: %s (%s)",
+	    extract_cases[_i].file, kts_ls_what_str(res.what), res.detail);
+	free(want);
+	kts_wr_free(&text);
+	kts_wr_free(&rec);
+}
+END_TEST
+
+/*
+ * r1's proof against the altered excerpts, and logksi's corrupted r1
+ * proofs (one element each) against r1.excerpt.
+ */
+static const struct {
+	const char *sig;	/* NULL: our own r1 proof */
+	const char *text;
+	enum kts_ls_what what;
+	uint64_t line;
+} proof_cases[] = {
+	{ NULL, "r1.excerpt", KTS_LSW_NONE, 0 },
+	{ NULL, "r1_modified.excerpt", KTS_LSW_RECORD_CHANGED, 1 },
+	{ NULL, "r1_too_long.excerpt", KTS_LSW_EXTRA_RECORD, 2 },
+	{ "proof_wrong_record_hash", "r1.excerpt", KTS_LSW_RECORD_CHANGED,
+	    1 },
+	{ "proof_wrong_sibling_hash_1", "r1.excerpt", KTS_LSW_PROOF, 1 },
+	{ "proof_wrong_sibling_hash_3", "r1.excerpt", KTS_LSW_PROOF, 1 },
+	{ "proof_wrong_level_correction_1", "r1.excerpt", KTS_LSW_PROOF, 1 },
+	{ "proof_wrong_level_correction_2", "r1.excerpt", KTS_LSW_PROOF, 1 },
+	{ "proof_wrong_link_direction", "r1.excerpt", KTS_LSW_PROOF, 1 },
+};
+
+/* The differing bytes of a and b (same length) lie within span. */
+static size_t
+diff_span(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	size_t lo = n;
+	size_t hi = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (lo == n)
+			lo = i;
+		hi = i;
+	}
+	return lo == n ? 0 : hi - lo + 1;
+}
+
+/* The 0x907 of a (a RECSIG12 with one chain) is b's but for one element. */
+static void
+same_chain(const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
+    int same_len)
+{
+	struct kts_ls_reader ra;
+	struct kts_ls_reader rb;
+	struct kts_ls_elem ea;
+	struct kts_ls_elem eb;
+
+	ck_assert_int_eq(kts_ls_reader_init(&ra, a, an), 0);
+	ck_assert_int_eq(kts_ls_reader_init(&rb, b, bn), 0);
+	do
+		ck_assert_int_eq(kts_ls_next(&ra, &ea), 0);
+	while (ea.tag != KTS_LS_CHAIN);
+	do
+		ck_assert_int_eq(kts_ls_next(&rb, &eb), 0);
+	while (eb.tag != KTS_LS_CHAIN);
+	if (same_len)
+		ck_assert_uint_eq(ea.raw_len, eb.raw_len);
+	if (ea.raw_len == eb.raw_len)
+		ck_assert_uint_le(diff_span(ea.raw, eb.raw, ea.raw_len), 66);
+}
+
+START_TEST(test_proofs_vectors)
+{
+	static const uint64_t r1 = 1;
+	struct kts_ls_vres res;
+	struct kts_wr text;
+	struct kts_wr rec;
+	char rel[256];
+	uint8_t *sig = NULL;
+	uint8_t *t;
+	size_t sn;
+	size_t tn;
+
+	kts_wr_init(&text, 1u << 20);
+	kts_wr_init(&rec, 1u << 20);
+	extract(LS "logfiles/extract.base", LS "logsignatures/"
+	    "extract.base.logsig", &r1, 1, &text, &rec);
+	if (proof_cases[_i].sig != NULL) {
+		snprintf(rel, sizeof(rel), LS "logsignatures/%s.excerpt.logsig",
+		    proof_cases[_i].sig);
+		sig = kts_test_vector(rel, &sn);
+		/*
+		 * One corrupted element: everything else is our bytes.  A
+		 * changed hash or direction keeps the length; a changed
+		 * correction may add or drop its element.
+		 */
+		same_chain(sig, sn, rec.p, rec.len,
+		    strstr(rel, "correction") == NULL);
+	}
+	snprintf(rel, sizeof(rel), LS "logfiles/%s", proof_cases[_i].text);
+	t = kts_test_vector(rel, &tn);
+	verify_excerpt_buf(sig != NULL ? sig : rec.p, sig != NULL ? sn :
+	    rec.len, t, tn, &res);
+	ck_assert_msg(res.what == proof_cases[_i].what, "%s: %s (%s)",
+	    proof_cases[_i].sig, kts_ls_what_str(res.what), res.detail);
+	ck_assert_int_eq(res.status, proof_cases[_i].what == KTS_LSW_NONE ?
+	    KTS_LS_OK : KTS_LS_FAILED);
+	ck_assert_uint_eq(res.line, proof_cases[_i].line);
+	free(t);
+	free(sig);
+	kts_wr_free(&text);
+	kts_wr_free(&rec);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *sig;
+	enum kts_ls_status st;
+} excerpt_cases[] = {
+	{ "excerpt/log-ok.excerpt", "excerpt/log-ok.excerpt.logsig",
+	    KTS_LS_OK },
+	{ "excerpt/diff-client-id.excerpt",
+	    "excerpt/diff-client-id.excerpt.logsig", KTS_LS_OK },
+	{ "log_rec_time/log-line-embedded-date-changed.excerpt",
+	    "log_rec_time/log-line-embedded-date-changed.excerpt.logsig",
+	    KTS_LS_FAILED },
+};
+
+START_TEST(test_excerpt_vectors)
+{
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *sig;
+	uint8_t *t;
+	size_t sn;
+	size_t tn;
+
+	snprintf(rel, sizeof(rel), LS "%s", excerpt_cases[_i].sig);
+	sig = kts_test_vector(rel, &sn);
+	snprintf(rel, sizeof(rel), LS "%s", excerpt_cases[_i].text);
+	t = kts_test_vector(rel, &tn);
+	verify_excerpt_buf(sig, sn, t, tn, &res);
+	ck_assert_msg(res.status == excerpt_cases[_i].st, "%s: %s (%s)",
+	    excerpt_cases[_i].sig, kts_ls_what_str(res.what), res.detail);
+	if (res.status == KTS_LS_FAILED) {
+		ck_assert_int_eq(res.what, KTS_LSW_RECORD_CHANGED);
+		ck_assert_uint_eq(res.line, 1);
+	} else
+		ck_assert_uint_eq(res.blocks, 2);
+	free(sig);
+	free(t);
+}
+END_TEST
+
+/* Every record of blocks of 1..40 records: chain reaches the root. */
+START_TEST(test_proof_shapes)
+{
+	struct kts_imprint recs[40];
+	uint8_t meta[40];
+	struct kts_ls_blk b;
+	struct kts_imprint root;
+	struct kts_imprint got;
+	struct kts_ls_chain *c;
+	uint8_t seed[4] = { 1, 2, 3, 4 };
+	uint8_t rb[KTS_IMPRINT_MAX];
+	uint64_t n = (uint64_t)_i + 1;
+	uint64_t i;
+	unsigned level;
+	unsigned h;
+
+	c = malloc(sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(kts_ls_blk_init(&b, KTS_HASH_SHA256, NULL, 0), 0);
+	ck_assert_int_eq(kts_ls_blk_seed(&b, seed, 4), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(kts_hash_buf(KTS_HASH_SHA256, &i, sizeof(i),
+		    &recs[i]), 0);
+		meta[i] = i + 1 == n && n % 3 == 0;
+		kts_imprint_bytes(&recs[i], rb);
+		ck_assert_int_eq(kts_ls_blk_add_hash(&b, rb, meta[i]), 0);
+	}
+	ck_assert_int_eq(kts_ls_blk_close(&b, NULL, &root, &level), 0);
+	for (i = 0; i < n; i++) {
+		struct kts_imprint zero;
+
+		kts_imprint_zero(KTS_HASH_SHA256, &zero);
+		ck_assert_int_eq(kts_ls_proof(&zero, seed, 4, recs, meta, n, i,
+		    c), 0);
+		ck_assert_int_eq(kts_ls_chain_eval(c, &got, &h), 0);
+		ck_assert(kts_imprint_eq(&got, &root));
+		ck_assert_uint_eq(h, level);
+		ck_assert_int_eq(c->steps[0].dir, meta[i] ?
+		    KTS_LS_STEP_LEFT : KTS_LS_STEP_RIGHT);
+	}
+	ck_assert_int_eq(kts_ls_proof(&root, seed, 4, recs, meta, n, n, c),
+	    KTS_EINVAL);
+	free(c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1031,6 +1386,15 @@ main(void)
 	tcase_add_loop_test(tc, test_parts, 0, KTS_N_ELEMS(parts_cases));
 	tcase_add_loop_test(tc, test_treehash_matrix, 0, 48);
 	tcase_add_test(tc, test_legacy);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("proofs");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_extract, 0, KTS_N_ELEMS(extract_cases));
+	tcase_add_loop_test(tc, test_proofs_vectors, 0,
+	    KTS_N_ELEMS(proof_cases));
+	tcase_add_loop_test(tc, test_excerpt_vectors, 0,
+	    KTS_N_ELEMS(excerpt_cases));
+	tcase_add_loop_test(tc, test_proof_shapes, 0, 40);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
