@@ -557,6 +557,7 @@ block_body(struct vst *v, const struct kts_ls_elem *h, struct kts_ls_elem *e)
 	v->rec = 0;
 	v->line = 0;
 	v->bi.records = v->n;
+	v->res->no_close_meta = !v->last_meta;
 	if (kts_ls_blk_close(v->b, NULL, &root, &level) != 0)
 		return fail(v, KTS_LSW_COUNT, "empty block", h);
 	if (v->rd.kind == KTS_LS_LOGSIG11)

@@ -1349,6 +1349,316 @@ START_TEST(test_proof_shapes)
 }
 END_TEST
 
+/*
+ * Tampering (spec 2.7): a 23-line log in blocks of 5, signed with every
+ * keep mode; each edit of the log is found with the right what, block
+ * and line.
+ */
+#define TL 23
+static const unsigned keeps[] = {
+	KTS_LS_KEEP_REC | KTS_LS_KEEP_TREE | KTS_LS_KEEP_FINAL,
+	KTS_LS_KEEP_TREE,
+	0,
+};
+
+enum edit { CHANGE, DELETE, INSERT, SWAP, TRUNC, APPEND };
+
+/* The log with line k (1-based) edited, into wr. */
+static void
+make_log(struct kts_wr *wr, enum edit ed, int k)
+{
+	char line[64];
+	int i;
+	int n;
+
+	for (i = 1; i <= TL; i++) {
+		int j = i;
+
+		if (ed == TRUNC && i > k)
+			break;
+		if (ed == DELETE && i == k)
+			continue;
+		if (ed == INSERT && i == k) {
+			ck_assert_int_eq(kts_wr_put(wr, "inserted\n", 9), 0);
+		}
+		if (ed == SWAP && (i == k || i == k + 1))
+			j = i == k ? k + 1 : k;
+		n = snprintf(line, sizeof(line), "%s line %02d of the log\n",
+		    ed == CHANGE && i == k ? "Changed" : "An access", j);
+		ck_assert_int_eq(kts_wr_put(wr, line, (size_t)n), 0);
+	}
+	if (ed == APPEND)
+		ck_assert_int_eq(kts_wr_put(wr, "one more\n", 9), 0);
+}
+
+/* The LOGSIG12 of the untouched log with keep flags. */
+static void
+make_sig(struct kts_wr *sig, unsigned keep)
+{
+	struct kts_ls_lines lr;
+	struct kts_wr log;
+	struct cfg c;
+	struct made m;
+	uint8_t seed[32];
+
+	memset(seed, 0x5a, sizeof(seed));
+	c.seed = seed;
+	c.seed_file_len = c.seed_len = 32;
+	c.blk = 5;
+	c.keep = keep;
+	kts_wr_init(&log, 4096);
+	make_log(&log, CHANGE, 0);
+	kts_wr_init(sig, 1u << 20);
+	ck_assert_int_eq(kts_ls_lines_mem(&lr, log.p, log.len), 0);
+	create_lr(&lr, &c, KTS_HASH_SHA256, NULL, sig, &m);
+	ck_assert_uint_eq(m.blocks, 5);
+	kts_ls_lines_free(&lr);
+	kts_wr_free(&log);
+}
+
+static void
+verify_log(const struct kts_wr *sig, const struct kts_wr *log,
+    struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+
+	ck_assert_int_eq(kts_ls_lines_mem(&lr, log->p, log->len), 0);
+	ck_assert_int_eq(kts_ls_verify(sig->p, sig->len, &lr, NULL, res), 0);
+	kts_ls_lines_free(&lr);
+}
+
+/* Expected result of edit ed at line k with keep mode km. */
+static void
+expect(enum edit ed, int k, size_t km, enum kts_ls_what *w, uint64_t *line,
+    uint64_t *blk)
+{
+	*blk = (uint64_t)(k - 1) / 5 + 1;
+	*line = (uint64_t)k;
+	*w = km == 2 ? KTS_LSW_ROOT : KTS_LSW_RECORD_CHANGED;
+	if (km == 2)
+		*line = 0;
+	/* Without hashes a line deleted from the last block is missed
+	 * only when the log runs out. */
+	if (km == 2 && ed == DELETE && k > 20) {
+		*w = KTS_LSW_RECORD_MISSING;
+		*line = TL;
+	}
+	if (ed == TRUNC || (ed == DELETE && k == TL)) {
+		*w = KTS_LSW_RECORD_MISSING;
+		*line = (uint64_t)(ed == TRUNC ? k + 1 : k);
+		*blk = (*line - 1) / 5 + 1;
+	}
+	if (ed == APPEND) {
+		*w = KTS_LSW_EXTRA_RECORD;
+		*line = TL + 1;
+		*blk = 0;
+	}
+}
+
+START_TEST(test_tamper)
+{
+	static const enum edit eds[] = { CHANGE, DELETE, INSERT, SWAP, TRUNC,
+	    APPEND };
+	size_t km = (size_t)_i;
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	enum kts_ls_what w;
+	uint64_t line;
+	uint64_t blk;
+	size_t e;
+	int k;
+
+	make_sig(&sig, keeps[km]);
+	kts_wr_init(&log, 4096);
+	make_log(&log, CHANGE, 0);
+	verify_log(&sig, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	ck_assert_uint_eq(res.lines, TL);
+	kts_wr_free(&log);
+	for (e = 0; e < KTS_N_ELEMS(eds); e++) {
+		for (k = 1; k <= TL; k++) {
+			if ((eds[e] == SWAP || eds[e] == TRUNC) && k == TL)
+				continue;
+			kts_wr_init(&log, 4096);
+			make_log(&log, eds[e], k);
+			verify_log(&sig, &log, &res);
+			expect(eds[e], k, km, &w, &line, &blk);
+			ck_assert_msg(res.status == KTS_LS_FAILED &&
+			    res.what == w && res.line == line &&
+			    res.block == blk, "keep %zu edit %zu line %d: %s "
+			    "(%s) line %llu block %llu", km, e, k,
+			    kts_ls_what_str(res.what), res.detail,
+			    (unsigned long long)res.line,
+			    (unsigned long long)res.block);
+			kts_wr_free(&log);
+		}
+	}
+	kts_wr_free(&sig);
+}
+END_TEST
+
+/* Header offsets of TLVs at every nesting level of a logsig file. */
+static void
+mark_hdrs(const uint8_t *base, const uint8_t *p, size_t n, uint16_t parent,
+    uint8_t *is_hdr)
+{
+	struct kts_rd rd;
+	struct kts_tlv t;
+
+	kts_rd_init(&rd, p, n);
+	while (kts_rd_left(&rd) > 0 && kts_tlv_read(&rd, &t) == 0) {
+		is_hdr[t.hdr - base] = 1;
+		if ((parent == 0 && (t.tag == KTS_LS_HDR ||
+		    t.tag == KTS_LS_BSIG || t.tag == KTS_LS_META)) ||
+		    ((parent == KTS_LS_BSIG || parent == KTS_LS_META) &&
+		    t.tag == 0x02))
+			mark_hdrs(base, t.val, t.len, t.tag, is_hdr);
+	}
+}
+
+/* Every prefix of our file fails; every bit flip fails but N/F flags. */
+START_TEST(test_own_file_damage)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	struct kts_wr cut;
+	uint8_t *is_hdr;
+	size_t i;
+	int bit;
+
+	make_sig(&sig, keeps[0]);
+	kts_wr_init(&log, 4096);
+	make_log(&log, CHANGE, 0);
+	for (i = 0; i < sig.len; i++) {
+		cut = sig;
+		cut.len = i;
+		verify_log(&cut, &log, &res);
+		ck_assert_msg(res.status == KTS_LS_FAILED, "prefix %zu", i);
+	}
+	is_hdr = calloc(1, sig.len);
+	ck_assert_ptr_nonnull(is_hdr);
+	mark_hdrs(sig.p, sig.p + 8, sig.len - 8, 0, is_hdr);
+	for (i = 0; i < sig.len; i++) {
+		for (bit = 0; bit < 8; bit++) {
+			uint8_t m = (uint8_t)(1u << bit);
+
+			if (is_hdr[i] && (m == KTS_TLV_N || m == KTS_TLV_F))
+				continue;
+			sig.p[i] ^= m;
+			verify_log(&sig, &log, &res);
+			sig.p[i] ^= m;
+			ck_assert_msg(res.status == KTS_LS_FAILED,
+			    "byte %zu bit %d: %s", i, bit,
+			    kts_ls_what_str(res.what));
+		}
+	}
+	free(is_hdr);
+	kts_wr_free(&log);
+	kts_wr_free(&sig);
+}
+END_TEST
+
+/* Signature bytes (0x905 values) of a vector, where flips may pass. */
+static void
+mark_sigs(const uint8_t *p, size_t n, uint8_t *in_sig)
+{
+	struct kts_ls_reader rd;
+	struct kts_ls_elem e;
+
+	ck_assert_int_eq(kts_ls_reader_init(&rd, p, n), 0);
+	while (kts_ls_next(&rd, &e) == 0 && e.tag != 0)
+		if (e.tag == KTS_LS_BSIG && e.u.bsig.kind == KTS_LS_SIG_KSI)
+			memset(in_sig + (e.u.bsig.sig - p), 1, e.u.bsig.sig_len);
+}
+
+START_TEST(test_vector_damage)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	uint8_t *in_sig;
+	uint8_t *is_hdr;
+	size_t i;
+	int bit;
+
+	sig.p = kts_test_vector(LS CV "log-ok.logsig", &sig.len);
+	log.p = kts_test_vector(LS CV "log", &log.len);
+	verify_log(&sig, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_OK);
+	for (i = 0; i < sig.len; i++) {
+		struct kts_wr cut = sig;
+
+		cut.len = i;
+		verify_log(&cut, &log, &res);
+		/* Cut after block 3 (all lines used): only the missing
+		 * closing metarecord tells (spec 2.7). */
+		ck_assert_msg(res.status == KTS_LS_FAILED ||
+		    (res.no_close_meta && res.blocks == 3), "prefix %zu", i);
+	}
+	in_sig = calloc(1, sig.len);
+	is_hdr = calloc(1, sig.len);
+	ck_assert(in_sig != NULL && is_hdr != NULL);
+	mark_sigs(sig.p, sig.len, in_sig);
+	mark_hdrs(sig.p, sig.p + 8, sig.len - 8, 0, is_hdr);
+	for (i = 0; i < sig.len; i++) {
+		for (bit = 0; bit < 8; bit++) {
+			uint8_t m = (uint8_t)(1u << bit);
+
+			sig.p[i] ^= m;
+			verify_log(&sig, &log, &res);
+			sig.p[i] ^= m;
+			if (in_sig[i] || (is_hdr[i] && (m == KTS_TLV_N ||
+			    m == KTS_TLV_F)))
+				continue;	/* ran without crashing */
+			ck_assert_msg(res.status == KTS_LS_FAILED,
+			    "byte %zu bit %d", i, bit);
+		}
+	}
+	free(in_sig);
+	free(is_hdr);
+	free(sig.p);
+	free(log.p);
+}
+END_TEST
+
+/* The reader on every prefix of each kind of file: an error, no crash. */
+START_TEST(test_reader_truncation)
+{
+	static const char *files[] = {
+		CV "log-ok.logsig", "excerpt/log-ok.excerpt.logsig",
+		"logsignatures/signed.logsig.parts/blocks.dat",
+		"logsignatures/signed.logsig.parts/block-signatures.dat",
+	};
+	struct kts_ls_reader rd;
+	struct kts_ls_elem e;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	size_t i;
+	int r;
+
+	snprintf(rel, sizeof(rel), LS "%s", files[_i]);
+	p = kts_test_vector(rel, &n);
+	for (i = 0; i < n; i++) {
+		uint8_t *c = kts_test_dup(p, i);
+		size_t last = 0;
+
+		r = kts_ls_reader_init(&rd, c, i);
+		while (r == 0 && (r = kts_ls_next(&rd, &e)) == 0 && e.tag != 0)
+			last = e.off + e.raw_len;
+		/* A prefix parses only if it ends between elements. */
+		if (r == 0)
+			ck_assert_uint_eq(last > 0 ? last : 8, i);
+		else
+			ck_assert(rd.err.what != NULL);
+		free(c);
+	}
+	free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1395,6 +1705,13 @@ main(void)
 	tcase_add_loop_test(tc, test_excerpt_vectors, 0,
 	    KTS_N_ELEMS(excerpt_cases));
 	tcase_add_loop_test(tc, test_proof_shapes, 0, 40);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("damage");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_tamper, 0, KTS_N_ELEMS(keeps));
+	tcase_add_test(tc, test_own_file_damage);
+	tcase_add_test(tc, test_vector_damage);
+	tcase_add_loop_test(tc, test_reader_truncation, 0, 4);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
