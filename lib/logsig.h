@@ -472,6 +472,9 @@ struct kts_ls_vres {
 	uint8_t has_output;
 	struct kts_imprint output;	/* last leaf of the file */
 	uint64_t last_time;		/* last block's signing time */
+	uint8_t no_close_meta;		/* warning: the last block does not
+					 * end with a metarecord, so a cut
+					 * after it cannot be seen (2.7) */
 };
 
 /*

@@ -1,0 +1,9 @@
+# tests/unit/logsig.mk: log signatures (lib/logsig*.c, spec/logsig.md).
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_logsig
+TESTS += tests/unit/check_logsig
+endif
+tests_unit_check_logsig_SOURCES = tests/unit/check_logsig.c \
+	$(KTS_TEST_SOURCES)
+tests_unit_check_logsig_CFLAGS = $(KTS_CHECK_CFLAGS)
+tests_unit_check_logsig_LDADD = $(KTS_CHECK_LDADD)
