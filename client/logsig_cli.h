@@ -100,6 +100,38 @@ struct ls_map {
 int ls_map(const char *path, struct ls_map *m);
 void ls_unmap(struct ls_map *m);
 
+/* A block as ls_walk hands it over: its records, made from the log. */
+struct ls_wblk {
+	uint64_t block;			/* 1-based */
+	struct kts_ls_hdr hdr;		/* views into the mapped file */
+	const struct kts_ls_bsig *bs;	/* its signature element */
+	struct kts_imprint *recs;	/* record hashes */
+	uint8_t *is_meta;
+	uint64_t *lineno;		/* log line of a record, 0 = meta */
+	size_t *toff;			/* a wanted line's text in text */
+	size_t *tlen;			/* its length, LS_NO_TEXT if none */
+	struct kts_wr text;
+	uint64_t n;
+	uint64_t cap;
+	int wanted;			/* a wanted line is in the block */
+};
+
+#define LS_NO_TEXT SIZE_MAX
+
+/* Is log line (1-based) wanted?  Called in ascending order. */
+typedef int (*ls_want_fn)(void *arg, uint64_t line);
+/* A block with a wanted line; returns 0 or a KTS_E* to stop. */
+typedef int (*ls_block_fn)(void *arg, struct ls_wblk *b);
+
+/*
+ * ls_walk - read log and its (already verified) signature file m
+ * together and call fn for every block holding a wanted line.  Returns
+ * 0, fn's error, or a KTS_E* (KTS_EIO with a message when the log
+ * cannot be opened).
+ */
+int ls_walk(const char *log, const struct ls_map *m, ls_want_fn want,
+    ls_block_fn fn, void *arg);
+
 /* A closed block waiting for its signature, in file order. */
 struct ls_qblk {
 	uint8_t *data;			/* header, records, hashes (owned) */
