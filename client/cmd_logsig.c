@@ -19,6 +19,8 @@ static const struct sub subs[] = {
 	    "signature file" },
 	{ "extract", ls_cmd_extract, "cut chosen lines and their proofs "
 	    "out of a signed log" },
+	{ "proofs", ls_cmd_proofs, "a JSON line with its proof for every "
+	    "log line (SIEM)" },
 	{ "extend", ls_cmd_extend, "extend every block signature to a "
 	    "publication" },
 };

@@ -46,6 +46,9 @@
 /* Largest signature file read from a pipe, into memory. */
 #define KTS_LS_MAX_READ (256u * 1024u * 1024u)
 
+/* Most blocks whose verdicts proofs keeps (16 bytes each). */
+#define KTS_LS_MAX_BLOCKS (1ull << 26)
+
 /* Most -r ranges of one extract. */
 #define KTS_LS_MAX_RANGES 65536u
 
@@ -131,6 +134,23 @@ typedef int (*ls_block_fn)(void *arg, struct ls_wblk *b);
  */
 int ls_walk(const char *log, const struct ls_map *m, ls_want_fn want,
     ls_block_fn fn, void *arg);
+
+/* A block's verdict, for the proofs of its lines. */
+struct ls_bstat {
+	int checked;			/* the verifier reached it */
+	enum kts_ls_status status;
+	enum kts_ls_what what;
+	uint64_t sig_time;
+};
+
+/*
+ * ls_proofs_emit - one JSON line on stdout for every line of log: its
+ * record hash, block, the block's verdict from st[0..n), signing time,
+ * and its chain to the block root; the text as "message" if with_text.
+ * Returns an exit code.
+ */
+int ls_proofs_emit(const char *log, const char *sigpath,
+    const struct ls_bstat *st, uint64_t n, int with_text);
 
 /* A closed block waiting for its signature, in file order. */
 struct ls_qblk {
@@ -227,5 +247,6 @@ int ls_cmd_sign(int argc, char **argv);
 int ls_cmd_verify(int argc, char **argv);
 int ls_cmd_extract(int argc, char **argv);
 int ls_cmd_extend(int argc, char **argv);
+int ls_cmd_proofs(int argc, char **argv);
 
 #endif
