@@ -452,6 +452,65 @@ sig_name(const char *log, const char *given, const char *suffix)
 	return s;
 }
 
+/*
+ * rsyslog's async mode leaves LOG.logsig.parts/ (blocks.dat and
+ * block-signatures.dat) instead of LOG.logsig: join them in memory.
+ * Returns an exit code; *used 0 when there are no parts.
+ */
+static int
+load_parts(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
+    int *used)
+{
+	struct ls_map blk = { NULL, 0, 0 };
+	struct ls_map sig = { NULL, 0, 0 };
+	char bpath[4096];
+	char spath[4096];
+	struct kts_wr wr;
+	int rc;
+	int r;
+
+	*used = 0;
+	snprintf(bpath, sizeof(bpath), "%s.parts/blocks.dat", sigpath);
+	snprintf(spath, sizeof(spath), "%s.parts/block-signatures.dat",
+	    sigpath);
+	if (access(sigpath, F_OK) == 0 || access(bpath, F_OK) != 0)
+		return CLI_EXIT_OK;
+	*used = 1;
+	if ((rc = ls_map(bpath, &blk)) != 0 || (rc = ls_map(spath, &sig)) != 0)
+		goto out;
+	kts_wr_init(&wr, KTS_LS_MAX_READ);
+	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, &wr, res);
+	if (r == 0 && res->status != KTS_LS_FAILED &&
+	    (r = kts_wr_take(&wr, &m->p, &m->len)) == 0)
+		m->mapped = 0;
+	kts_wr_free(&wr);
+	if (r != 0) {
+		cli_err("%s.parts: cannot join: %s", sigpath, kts_strerror(r));
+		rc = CLI_EXIT_FAILURE;
+	}
+out:
+	ls_unmap(&blk);
+	ls_unmap(&sig);
+	return rc;
+}
+
+/* The signature file, or its async parts joined. */
+static int
+load_sig(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
+    int *failed)
+{
+	int used;
+	int rc;
+
+	*failed = 0;
+	memset(m, 0, sizeof(*m));
+	if ((rc = load_parts(sigpath, m, res, &used)) != 0 || used) {
+		*failed = rc == 0 && res->status == KTS_LS_FAILED;
+		return rc;
+	}
+	return ls_map(sigpath, m);
+}
+
 /* Check log against sigpath; res gets the verdict.  An exit code. */
 static int
 check_one(struct vrun *v, const char *log, const char *sigpath,
@@ -459,11 +518,12 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 {
 	struct kts_ls_lines lr;
 	struct ls_map m;
+	int failed;
 	int fd = -1;
 	int rc;
 	int r;
 
-	if ((rc = ls_map(sigpath, &m)) != 0)
+	if ((rc = load_sig(sigpath, &m, res, &failed)) != 0 || failed)
 		return rc;
 	if ((rc = open_log(log, &fd)) != 0) {
 		ls_unmap(&m);

@@ -140,6 +140,16 @@ check "... accepted with --ignore-desc-block-time" 0 "" \
     "$kts" logsig verify --ver-int --ignore-desc-block-time \
     "$V/logfiles/unsigned" "$V/logsignatures/unsigned-same-sign-time.logsig"
 
+cp "$V/logfiles/signed" "$tmp/async.log"
+cp -r "$V/logsignatures/signed.logsig.parts" "$tmp/async.log.logsig.parts"
+check "rsyslog async parts joined and verified" 0 "9 lines in 4 blocks" \
+    "$kts" logsig verify --ver-int "$tmp/async.log"
+cp "$V/logfiles/signed" "$tmp/async2.log"
+cp -r "$V/logsignatures/too-many-record-hashes.logsig.parts" \
+    "$tmp/async2.log.logsig.parts"
+check "async parts that do not match" 6 "FAILED" \
+    "$kts" logsig verify --ver-int "$tmp/async2.log"
+
 cp "$V/logfiles/extract.base" "$V/logsignatures/extract.base.logsig" "$tmp/"
 for r in 1 1414 3-7 3,6,9; do
 	want=$V/logfiles/r$(echo $r | tr , .).excerpt
