@@ -164,6 +164,16 @@ int kts_hash_step_raw(uint8_t alg, const uint8_t *a, size_t alen,
     size_t *outlen);
 
 /*
+ * kts_hash_cat_raw - out = H_alg(a || b) as imprint bytes (at least
+ * KTS_IMPRINT_MAX; *outlen gets their number), with the same fast
+ * SHA-256 path: log record hashes and masks (spec/logsig.md 2.1, 2.3).
+ * Either part may be empty.  Returns as kts_hasher_init().
+ * Ownership: none.
+ */
+int kts_hash_cat_raw(uint8_t alg, const uint8_t *a, size_t alen,
+    const uint8_t *b, size_t blen, uint8_t *out, size_t *outlen);
+
+/*
  * kts_imprint_check - 0 if n bytes at p are a valid imprint (defined id,
  * right length), else KTS_EFORMAT.  Copies nothing.
  */

@@ -238,4 +238,54 @@
  */
 #define KTS_AGG_PARENT_TIMEOUT_MS 5000u
 
+/*
+ * Log signatures (lib/logsig*.c, spec/logsig.md).
+ *
+ * Longest log line: logksi reads lines into a 0x100000-byte buffer and
+ * fails on longer ones (spec 2.1); we keep the same bound so that a log
+ * verifies the same way with both tools.
+ */
+#define KTS_LS_MAX_LINE 0x100000u
+
+/*
+ * The line reader's buffer: one longest line plus a read chunk, so a
+ * line is always contiguous and big logs are streamed, never read whole.
+ */
+#define KTS_LS_LINE_BUF (KTS_LS_MAX_LINE + KTS_FILE_CHUNK)
+
+/*
+ * Largest top-level element of a log signature file: logksi's buffer is
+ * 0xFFFF + 4 bytes, one TLV16 element (spec 1.2); it bounds a KSI
+ * signature stored in 0x905.
+ */
+#define KTS_LS_MAX_ELEM KTS_MAX_PDU
+
+/*
+ * Longest mask seed (0x901.02).  Any length is legal; producers use the
+ * digest length (at most 64) and logksi's tests 4 and 128 bytes.  1024
+ * bounds the builder's inline copy.
+ */
+#define KTS_LS_MAX_SEED 1024u
+
+/*
+ * Records in one block.  rsyslog closes a block at 2^(levelLimit-1)
+ * records and gateways advertise levels well under 32; 2^32 records make
+ * a tree 33 levels tall (L(n) <= 33), which fits the builder's slots and
+ * leaves the KSI chain above it most of its 255 levels.
+ */
+#define KTS_LS_MAX_BLOCK_RECORDS (1ull << 32)
+
+/*
+ * Builder slots and tree levels: one per bit of the record count, plus
+ * room (KTS_LS_MAX_BLOCK_RECORDS needs 33).
+ */
+#define KTS_LS_MAX_LEVEL 40
+
+/*
+ * Steps in one record chain (0x907): the mask step plus one step per
+ * tree level, at most 1 + 33 for the largest block; 64 rejects hostile
+ * chains before they are stored.
+ */
+#define KTS_LS_MAX_STEPS 64
+
 #endif
