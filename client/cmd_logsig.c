@@ -21,6 +21,7 @@ static const struct sub subs[] = {
 	    "out of a signed log" },
 	{ "proofs", ls_cmd_proofs, "a JSON line with its proof for every "
 	    "log line (SIEM)" },
+	{ "resign", ls_cmd_resign, "sign the blocks left unsigned" },
 	{ "extend", ls_cmd_extend, "extend every block signature to a "
 	    "publication" },
 };

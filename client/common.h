@@ -85,6 +85,15 @@ int cli_service_ready(struct cli_service *s, const char *what);
 void cli_service_free(struct cli_service *s);
 
 /*
+ * cli_service_env - as cli_service_ready, but a missing URL comes from
+ * the environment variable url_var and missing credentials (unless the
+ * URL has some) from KTS_USER and KTS_KEY: what a sourced stack.env
+ * exports.  Returns an exit code.
+ */
+int cli_service_env(struct cli_service *s, const char *url_var,
+    const char *what);
+
+/*
  * cli_exchange - send one request PDU and get one response PDU.  Returns
  * an exit code; on failure one line says what went wrong.
  * Ownership: the caller frees *resp with free().

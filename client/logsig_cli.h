@@ -248,5 +248,6 @@ int ls_cmd_verify(int argc, char **argv);
 int ls_cmd_extract(int argc, char **argv);
 int ls_cmd_extend(int argc, char **argv);
 int ls_cmd_proofs(int argc, char **argv);
+int ls_cmd_resign(int argc, char **argv);
 
 #endif

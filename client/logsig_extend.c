@@ -118,15 +118,7 @@ parse_args(int argc, char **argv, struct eopts *o)
 	o->in = argv[optind];
 	if (o->out == NULL)
 		o->out = o->in;
-	if (o->svc.url == NULL)
-		o->svc.url = getenv("KTS_EXT_URL");
-	if (o->svc.url != NULL && strchr(o->svc.url, '@') == NULL) {
-		if (o->svc.user == NULL)
-			o->svc.user = getenv("KTS_USER");
-		if (o->svc.key == NULL)
-			o->svc.key = getenv("KTS_KEY");
-	}
-	return cli_service_ready(&o->svc, "extender");
+	return cli_service_env(&o->svc, "KTS_EXT_URL", "extender");
 }
 
 /* ---- the walk -------------------------------------------------------------- */

@@ -65,6 +65,25 @@ cli_service_ready(struct cli_service *s, const char *what)
 }
 
 int
+cli_service_env(struct cli_service *s, const char *url_var, const char *what)
+{
+	if (s->url == NULL)
+		s->url = getenv(url_var);
+	if (s->url == NULL) {
+		cli_err("no %s: give its URL (or set %s)", what, url_var);
+		return CLI_EXIT_ARGS;
+	}
+	/* Credentials in the URL win over the environment. */
+	if (strchr(s->url, '@') == NULL) {
+		if (s->user == NULL)
+			s->user = getenv("KTS_USER");
+		if (s->key == NULL)
+			s->key = getenv("KTS_KEY");
+	}
+	return cli_service_ready(s, what);
+}
+
+int
 cli_exchange(const struct cli_service *s, const uint8_t *req, size_t len,
     uint8_t **resp, size_t *resp_len)
 {

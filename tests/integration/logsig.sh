@@ -85,7 +85,7 @@ if [ ! -d "$V/logfiles" ]; then
 fi
 
 part "A. offline: vectors and bad input"
-for c in sign verify extract extend proofs; do
+for c in sign verify extract extend proofs resign; do
 	check "kts logsig $c --help" 0 "usage: kts logsig $c" \
 	    "$kts" logsig $c --help
 done
@@ -259,6 +259,18 @@ for off in 3 9 40 200 500 1000 2000 4000 8000 $((size - 10)); do
 done
 [ $crash -eq 0 ] && ok "20 damaged signature files: all rejected, none crashed" ||
     bad "$crash damaged signature files accepted or crashed"
+
+cp "$log" "$tmp/later.log"
+check "sign without the service (--unsigned)" 0 "" \
+    "$kts" logsig sign -q --unsigned --keep-record-hashes "$tmp/later.log"
+check "... is inconclusive" 1 "unsigned" \
+    "$kts" logsig verify $trust "$tmp/later.log"
+check "resign with the aggregator down keeps the blocks" 1 "still unsigned" \
+    "$kts" logsig resign -S http://127.0.0.1:1/ $auth "$tmp/later.log.logsig"
+check "resign when it is back" 0 "3 blocks signed" \
+    "$kts" logsig resign -S "$KTS_AGGR_URL" $auth "$tmp/later.log.logsig"
+check "... then the log verifies" 0 "3000 lines in 3 blocks" \
+    "$kts" logsig verify $trust "$tmp/later.log"
 
 head -n 1000 "$log" >"$tmp/r1.log"
 tail -n 2000 "$log" >"$tmp/r2.log"
