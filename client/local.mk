@@ -20,7 +20,8 @@ client_kts_SOURCES = \
 	client/logsig_extend.c \
 	client/logsig_walk.c \
 	client/logsig_proofs.c \
-	client/logsig_resign.c
+	client/logsig_resign.c \
+	client/logsig_diag.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 

@@ -152,6 +152,22 @@ struct ls_bstat {
 int ls_proofs_emit(const char *log, const char *sigpath,
     const struct ls_bstat *st, uint64_t n, int with_text);
 
+/* What ls_diagnose found: NULLs when it could not tell more. */
+struct ls_diag {
+	const char *what;		/* "line-missing", "line-inserted",
+					 * "lines-swapped" */
+	const char *detail;
+};
+
+/*
+ * ls_diagnose - for a record-changed failure in log against signature
+ * file m (record hashes kept), tell a removed, added or swapped line
+ * from a changed one.
+ * Ownership: d's strings are static.
+ */
+void ls_diagnose(const char *log, const struct ls_map *m,
+    const struct kts_ls_vres *res, struct ls_diag *d);
+
 /* A closed block waiting for its signature, in file order. */
 struct ls_qblk {
 	uint8_t *data;			/* header, records, hashes (owned) */

@@ -44,6 +44,7 @@ struct vrun {
 	uint64_t last_time;
 	uint64_t unsigned_blocks;
 	enum kts_policy decided;	/* the policy that decided, last */
+	struct ls_diag diag;		/* a changed line told apart */
 	struct ls_bstat *st;		/* proofs: every block's verdict */
 	uint64_t n_st;
 	uint64_t cap_st;
@@ -307,11 +308,28 @@ block_fn(void *arg, const struct kts_ls_binfo *bi)
 
 /* ---- the report ------------------------------------------------------------ */
 
+/* The failure's kind and words, refined by the diagnosis. */
+static const char *
+what_word(const struct vrun *v, const struct kts_ls_vres *res)
+{
+	return v->diag.what != NULL ? v->diag.what :
+	    kts_ls_what_str(res->what);
+}
+
+static const char *
+detail_words(const struct vrun *v, const struct kts_ls_vres *res)
+{
+	if (v->diag.detail != NULL)
+		return v->diag.detail;
+	return res->detail != NULL ? res->detail : "";
+}
+
 static void
-print_failure(const char *log, const struct kts_ls_vres *res)
+print_failure(const struct vrun *v, const char *log,
+    const struct kts_ls_vres *res)
 {
 	printf("%s: verification %s\n", log, status_word(res->status));
-	printf("  %-19s %s\n", "what:", kts_ls_what_str(res->what));
+	printf("  %-19s %s\n", "what:", what_word(v, res));
 	if (res->line != 0)
 		printf("  %-19s %llu\n", "line:",
 		    (unsigned long long)res->line);
@@ -327,20 +345,20 @@ print_failure(const char *log, const struct kts_ls_vres *res)
 	if (res->code != 0)
 		printf("  %-19s %s: %s\n", "signature:",
 		    kts_vcode_str(res->code), kts_vcode_msg(res->code));
-	printf("  %-19s %s\n", "reason:", res->detail != NULL ?
-	    res->detail : "");
+	printf("  %-19s %s\n", "reason:", detail_words(v, res));
 }
 
 /* proofs: stdout is JSON Lines, so the verdict goes to stderr. */
 static void
-print_failure_stderr(const char *log, const struct kts_ls_vres *res)
+print_failure_stderr(const struct vrun *v, const char *log,
+    const struct kts_ls_vres *res)
 {
 	if (res->status == KTS_LS_OK)
 		return;
 	cli_err("%s: verification %s: %s at line %llu, block %llu: %s", log,
-	    status_word(res->status), kts_ls_what_str(res->what),
+	    status_word(res->status), what_word(v, res),
 	    (unsigned long long)res->line, (unsigned long long)res->block,
-	    res->detail != NULL ? res->detail : "");
+	    detail_words(v, res));
 }
 
 static void
@@ -354,7 +372,7 @@ print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
 	if (v->o->quiet)
 		return;
 	if (res->status != KTS_LS_OK) {
-		print_failure(log, res);
+		print_failure(v, log, res);
 		if (res->what == KTS_LSW_SIG_NA &&
 		    (hint = cli_vtrust_hint(&v->o->t, v->o->policy)) != NULL)
 			printf("  %-19s %s\n", "hint:", hint);
@@ -394,8 +412,8 @@ json_result(struct vrun *v, const struct kts_ls_vres *res)
 		jw_null(w, "failure");
 	} else {
 		jw_obj_begin(w, "failure");
-		jw_str(w, "what", kts_ls_what_str(res->what));
-		jw_str(w, "detail", res->detail);
+		jw_str(w, "what", what_word(v, res));
+		jw_str(w, "detail", detail_words(v, res));
 		jw_u64(w, "line", res->line);
 		jw_u64(w, "block", res->block);
 		jw_u64(w, "record", res->rec);
@@ -538,6 +556,9 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
+	memset(&v->diag, 0, sizeof(v->diag));
+	if (r == 0 && res->status == KTS_LS_FAILED && !v->o->excerpt)
+		ls_diagnose(log, &m, res, &v->diag);
 	ls_unmap(&m);
 	if (r != 0) {
 		cli_err("%s: verification could not run: %s", log,
@@ -630,7 +651,7 @@ run(struct vrun *v)
 			rc = ls_proofs_emit(o->args[i], sigpath, v->st, v->n_st,
 			    !o->no_text);
 			if (rc != 0 || res.status != KTS_LS_OK)
-				print_failure_stderr(o->args[i], &res);
+				print_failure_stderr(v, o->args[i], &res);
 			if (rc != 0 && res.status == KTS_LS_OK)
 				break;
 		} else if (o->json) {

@@ -230,11 +230,15 @@ tamper() {
 	cp "$log.logsig" "$tmp/t.log.logsig"
 	check "$d" 6 "$want" "$kts" logsig verify $trust "$tmp/t.log"
 }
-tamper "a changed line" "line: *1234$" sed '1234s/read/rEad/'
-tamper "a deleted line" "line: *1500$" sed '1500d'
-tamper "an inserted line" "line: *2001$" sed '2001i\injected'
-tamper "two lines swapped" "line: *77$" \
+tamper "a changed line" "record-changed" sed '1234s/read/rEad/'
+grep -q "line: *1234$" "$tmp/out" && ok "... at line 1234" || bad "not at line 1234"
+tamper "a deleted line" "line-missing" sed '1500d'
+grep -q "line: *1500$" "$tmp/out" && ok "... at line 1500" || bad "not at line 1500"
+tamper "an inserted line" "line-inserted" sed '2001i\\injected'
+grep -q "line: *2001$" "$tmp/out" && ok "... at line 2001" || bad "not at line 2001"
+tamper "two lines swapped" "lines-swapped" \
     awk 'NR==77{k=$0;next} NR==78{print;print k;next}{print}'
+grep -q "line: *77$" "$tmp/out" && ok "... at line 77" || bad "not at line 77"
 tamper "the log cut short" "record-missing\|record-changed" head -n 2999
 tamper "a line added at the end" "extra-record" \
     awk '{print} END{print "one more"}'
