@@ -226,7 +226,9 @@ typedef long (*kts_ls_read_fn)(void *arg, uint8_t *buf, size_t n);
 struct kts_ls_lines {
 	kts_ls_read_fn read;	/* returns bytes read, 0 at EOF, <0 error */
 	void *arg;
-	uint8_t *buf;		/* owned, KTS_LS_LINE_BUF bytes */
+	uint8_t *buf;		/* owned, cap bytes */
+	size_t cap;		/* grows from KTS_FILE_CHUNK up to
+				 * KTS_LS_LINE_BUF as lines need */
 	size_t start;		/* first unconsumed byte */
 	size_t end;		/* end of buffered bytes */
 	uint64_t lineno;	/* number of the last line returned */
@@ -253,8 +255,8 @@ void kts_ls_lines_free(struct kts_ls_lines *lr);
 /*
  * kts_ls_line - the next line: *line and *len, and *got = 0 when there is
  * none left (then lr->lineno is the number of lines).  Returns 0,
- * KTS_ETOOBIG (line over KTS_LS_MAX_LINE; lr->lineno + 1 is its number)
- * or KTS_EIO.
+ * KTS_ETOOBIG (line over KTS_LS_MAX_LINE; lr->lineno + 1 is its number),
+ * KTS_ENOMEM (growing the buffer for a long line) or KTS_EIO.
  * Ownership: *line points into lr's buffer until the next call.
  */
 int kts_ls_line(struct kts_ls_lines *lr, const uint8_t **line, size_t *len,

@@ -164,7 +164,8 @@ line_hash(struct vst *v, uint8_t *rec)
 		return fail(v, KTS_LSW_LINE_TOO_LONG, "log line over 1 MiB",
 		    NULL);
 	if (r != 0)
-		return fail(v, KTS_LSW_IO, "reading the log failed", NULL);
+		return fail(v, KTS_LSW_IO, r == KTS_ENOMEM ? "out of memory "
+		    "reading the log" : "reading the log failed", NULL);
 	if (!got)
 		return fail(v, KTS_LSW_RECORD_MISSING,
 		    "the log ends before the block's last record", NULL);
