@@ -15,7 +15,11 @@
 
 #include "logsig.h"
 
-#define STOP 1		/* internal: a failure was recorded, unwind */
+/*
+ * Internal returns: 0 go on; STOP a failure was recorded, unwind; < 0
+ * an error (KTS_ENOMEM) that ends the run without a verdict.
+ */
+#define STOP 1
 
 /* Verification state of one file. */
 struct vst {
@@ -163,9 +167,10 @@ line_hash(struct vst *v, uint8_t *rec)
 	if (r == KTS_ETOOBIG)
 		return fail(v, KTS_LSW_LINE_TOO_LONG, "log line over 1 MiB",
 		    NULL);
+	if (r == KTS_ENOMEM)
+		return r;
 	if (r != 0)
-		return fail(v, KTS_LSW_IO, r == KTS_ENOMEM ? "out of memory "
-		    "reading the log" : "reading the log failed", NULL);
+		return fail(v, KTS_LSW_IO, "reading the log failed", NULL);
 	if (!got)
 		return fail(v, KTS_LSW_RECORD_MISSING,
 		    "the log ends before the block's last record", NULL);
@@ -375,6 +380,8 @@ sig_policy(struct vst *v, const struct kts_sig *sig,
 		r = v->o->sig_fn(v->o->sig_arg, sig, doc, level, &vr);
 	else
 		r = kts_verify(sig, KTS_POL_INTERNAL, &ctx, &vr);
+	if (r == KTS_ENOMEM)
+		return r;
 	if (r != 0 || vr.verdict == KTS_V_NA) {
 		v->res->code = v->res->status ? v->res->code : vr.code;
 		return note(v, KTS_LS_INCONCLUSIVE, KTS_LSW_SIG_NA, vr.detail
@@ -395,9 +402,10 @@ parse_sig(struct vst *v, const struct kts_ls_elem *e, const uint8_t *p,
     size_t len, struct kts_sig **sig)
 {
 	struct kts_perr perr = { 0, 0, NULL };
+	int r;
 
-	if (kts_sig_parse(p, len, sig, &perr) == 0)
-		return 0;
+	if ((r = kts_sig_parse(p, len, sig, &perr)) == 0 || r == KTS_ENOMEM)
+		return r;
 	return note(v, KTS_LS_FAILED, KTS_LSW_FORMAT, perr.what != NULL ?
 	    perr.what : "malformed KSI signature",
 	    (size_t)(p - v->rd.p) + perr.off, perr.tag ? perr.tag : e->tag);
@@ -670,11 +678,12 @@ kts_ls_verify(const uint8_t *p, size_t n, struct kts_ls_lines *lr,
 	    v.rd.kind != KTS_LS_LOGSIG12)
 		(void)fail(&v, KTS_LSW_FORMAT, "not a LOGSIG11 or LOGSIG12 "
 		    "file", NULL);
+	r = 0;
 	if (res->status == KTS_LS_OK)
-		(void)walk(&v);
+		r = walk(&v);
 	res->lines = lr != NULL ? lr->lineno : 0;
 	free(v.b);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /* Excerpts (RECSIG11/12, spec 2.8). */
@@ -797,11 +806,12 @@ kts_ls_verify_excerpt(const uint8_t *p, size_t n, struct kts_ls_lines *lr,
 	    v.rd.kind != KTS_LS_RECSIG12)
 		(void)fail(&v, KTS_LSW_FORMAT, "not a RECSIG11 or RECSIG12 "
 		    "file", NULL);
+	r = 0;
 	if (res->status == KTS_LS_OK)
-		(void)excerpt_walk(&v);
+		r = excerpt_walk(&v);
 	res->lines = lr != NULL ? lr->lineno : 0;
 	free(v.b);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /* Async parts (spec 1.4 LOG12BLK/LOG12SIG, section 3 integrate). */
@@ -866,8 +876,9 @@ join_block(struct vst *v, struct kts_ls_reader *srd,
 	v->rd.p = save;
 	if (r != 0)
 		return r;
-	return kts_wr_put(out, s.raw, s.raw_len) != 0 ? fail(v, KTS_LSW_FORMAT,
-	    "output too large", e) : 0;
+	if ((r = kts_wr_put(out, s.raw, s.raw_len)) == KTS_ENOMEM)
+		return r;
+	return r != 0 ? fail(v, KTS_LSW_FORMAT, "output too large", e) : 0;
 }
 
 static int
@@ -887,7 +898,8 @@ join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
 		}
 		if (e.tag == KTS_LS_BSIG)
 			r = join_block(v, srd, &e, out);
-		else if (kts_wr_put(out, e.raw, e.raw_len) != 0)
+		else if ((r = kts_wr_put(out, e.raw, e.raw_len)) != 0 &&
+		    r != KTS_ENOMEM)
 			r = fail(v, KTS_LSW_FORMAT, "output too large", &e);
 		if (r != 0)
 			return r;
@@ -903,18 +915,20 @@ join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
 }
 
 /* The joined file must hold together (hashes, roots) on its own. */
-static void
+static int
 self_check(struct kts_wr *out, struct kts_ls_vres *res)
 {
 	struct kts_ls_vopts o;
 	struct kts_ls_vres r2;
+	int r;
 
 	memset(&o, 0, sizeof(o));
 	o.flags = KTS_LS_V_NO_SIG | KTS_LS_V_IGNORE_TIME;
-	if (kts_ls_verify(out->p, out->len, NULL, &o, &r2) != 0)
-		return;
+	if ((r = kts_ls_verify(out->p, out->len, NULL, &o, &r2)) != 0)
+		return r;
 	if (r2.status == KTS_LS_FAILED)
 		*res = r2;
+	return 0;
 }
 
 int
@@ -942,7 +956,7 @@ kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 		(void)fail(&v, KTS_LSW_FORMAT, "blocks file has no blocks",
 		    NULL);
 	if (r == 0 && res->status != KTS_LS_FAILED)
-		self_check(out, res);
+		r = self_check(out, res);
 	free(v.b);
-	return r == STOP ? 0 : r;
+	return r < 0 ? r : 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "failalloc.h"
 #include "kts_test.h"
 #include "logsig.h"
 #include "tlv.h"
@@ -1666,6 +1667,171 @@ START_TEST(test_reader_truncation)
 }
 END_TEST
 
+/* Per-block facts through the block callback (for --json, proofs). */
+struct seen {
+	struct kts_ls_binfo b[8];
+	size_t n;
+	unsigned levels[8];
+	size_t n_sig;
+	int verdict;		/* what the fake policy answers */
+};
+
+static void
+on_block(void *arg, const struct kts_ls_binfo *bi)
+{
+	struct seen *s = arg;
+
+	if (s->n < KTS_N_ELEMS(s->b))
+		s->b[s->n++] = *bi;
+}
+
+static int
+fake_policy(void *arg, const struct kts_sig *sig,
+    const struct kts_imprint *doc, unsigned level, struct kts_vresult *res)
+{
+	struct seen *s = arg;
+
+	ck_assert(kts_imprint_eq(doc, kts_sig_doc_hash(sig)));
+	if (s->n_sig < KTS_N_ELEMS(s->levels))
+		s->levels[s->n_sig++] = level;
+	memset(res, 0, sizeof(*res));
+	res->verdict = s->n_sig == 2 ? (enum kts_verdict)s->verdict : KTS_V_OK;
+	res->code = res->verdict == KTS_V_FAIL ? KTS_VC_INT_1 : 0;
+	res->detail = "fake";
+	return 0;
+}
+
+static void
+verify_seen(struct seen *s, struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vopts o;
+	uint8_t *sig;
+	size_t n;
+	int fd = open_vec(LS CV "log");
+
+	sig = kts_test_vector(LS CV "log-ok.logsig", &n);
+	memset(&o, 0, sizeof(o));
+	o.block_fn = on_block;
+	o.block_arg = s;
+	o.sig_fn = fake_policy;
+	o.sig_arg = s;
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(sig, n, &lr, &o, res), 0);
+	kts_ls_lines_free(&lr);
+	close(fd);
+	free(sig);
+}
+
+START_TEST(test_callbacks)
+{
+	static const uint64_t lines[4][3] = {
+		{ 3, 1, 3 }, { 3, 4, 6 }, { 3, 7, 9 }, { 1, 0, 0 },
+	};
+	struct kts_ls_vres res;
+	struct seen s;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_OK;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_OK);
+	ck_assert_uint_eq(s.n, 4);
+	ck_assert_uint_eq(res.lines, 9);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(s.b[i].block, i + 1);
+		ck_assert_uint_eq(s.b[i].records, lines[i][0]);
+		ck_assert_uint_eq(s.b[i].first_line, lines[i][1]);
+		ck_assert_uint_eq(s.b[i].last_line, lines[i][2]);
+		ck_assert_int_eq(s.b[i].kind, KTS_LS_SIG_KSI);
+		ck_assert_int_eq(s.b[i].status, KTS_LS_OK);
+		ck_assert(s.b[i].has_root && s.b[i].has_output);
+		ck_assert_uint_eq(s.levels[i], kts_ls_level(lines[i][0]));
+		ck_assert_uint_gt(s.b[i].sig_time, 1500000000);
+		if (i > 0)
+			ck_assert_uint_ge(s.b[i].sig_time, s.b[i - 1].sig_time);
+	}
+	ck_assert(kts_imprint_eq(&res.output, &s.b[3].output));
+	ck_assert_uint_eq(res.last_time, s.b[3].sig_time);
+	ck_assert_int_eq(res.no_close_meta, 0);
+	/* The policy decides: FAIL fails, NA is inconclusive. */
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_FAIL;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_SIG_FAILED);
+	ck_assert_int_eq(res.code, KTS_VC_INT_1);
+	ck_assert_uint_eq(res.block, 2);
+	ck_assert_int_eq(s.b[1].status, KTS_LS_FAILED);
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_NA;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	ck_assert_int_eq(res.what, KTS_LSW_SIG_NA);
+	ck_assert_uint_eq(s.n, 4);
+}
+END_TEST
+
+/*
+ * Pre-2017 rsyslog requested one level less (spec 2.6): correction 2 on
+ * 3-record blocks.  Rejected by default, accepted with the flag.
+ */
+START_TEST(test_legacy_level)
+{
+	struct kts_ls_vopts o;
+	struct kts_ls_vres res;
+	uint8_t *p;
+	size_t n;
+
+	p = kts_test_vector(LS "logsignatures/synchronous.logsig", &n);
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(kts_ls_verify(p, n, NULL, &o, &res), 0);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_LEVEL);
+	ck_assert_uint_eq(res.block, 1);
+	o.flags = KTS_LS_V_LEGACY_LEVEL;
+	ck_assert_int_eq(kts_ls_verify(p, n, NULL, &o, &res), 0);
+	ck_assert_msg(res.status == KTS_LS_OK, "%s (%s)",
+	    kts_ls_what_str(res.what), res.detail);
+	ck_assert_uint_eq(res.blocks, 4);
+	free(p);
+}
+END_TEST
+
+/* Fail allocation #N: KTS_ENOMEM, or the normal verdict once past. */
+START_TEST(test_failalloc)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	uint8_t *sig;
+	uint8_t *log;
+	size_t sn;
+	size_t ln;
+	long i;
+	int r;
+
+	sig = kts_test_vector(LS CV "log-ok.logsig", &sn);
+	log = kts_test_vector(LS CV "log", &ln);
+	for (i = 1; i < 10000; i++) {
+		ck_assert_int_eq(kts_ls_lines_mem(&lr, log, ln), 0);
+		fail_alloc(i);
+		r = kts_ls_verify(sig, sn, &lr, NULL, &res);
+		fail_alloc(0);
+		kts_ls_lines_free(&lr);
+		if (r == KTS_ENOMEM)
+			continue;
+		ck_assert_int_eq(r, 0);
+		ck_assert_msg(res.status == KTS_LS_OK, "allocation %ld: %s "
+		    "(%s)", i, kts_ls_what_str(res.what), res.detail);
+		break;
+	}
+	ck_assert_int_gt(i, 4);		/* some allocations were failed */
+	ck_assert_int_lt(i, 10000);
+	free(sig);
+	free(log);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1719,6 +1885,12 @@ main(void)
 	tcase_add_test(tc, test_own_file_damage);
 	tcase_add_test(tc, test_vector_damage);
 	tcase_add_loop_test(tc, test_reader_truncation, 0, 4);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("options");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_callbacks);
+	tcase_add_test(tc, test_legacy_level);
+	tcase_add_test(tc, test_failalloc);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
