@@ -408,7 +408,7 @@ parse_sig(struct vst *v, const struct kts_ls_elem *e, const uint8_t *p,
 		return r;
 	return note(v, KTS_LS_FAILED, KTS_LSW_FORMAT, perr.what != NULL ?
 	    perr.what : "malformed KSI signature",
-	    (size_t)(p - v->rd.p) + perr.off, perr.tag ? perr.tag : e->tag);
+	    (size_t)(p - v->rd.p) + perr.off, perr.tag ? perr.tag : KTS_LS_KSI);
 }
 
 /* Level binding (spec 1.5, 2.6): first-link correction >= L. */

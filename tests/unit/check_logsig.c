@@ -15,6 +15,7 @@
 #include "failalloc.h"
 #include "kts_test.h"
 #include "logsig.h"
+#include "pub.h"
 #include "tlv.h"
 #include "util.h"
 
@@ -1832,6 +1833,116 @@ START_TEST(test_failalloc)
 }
 END_TEST
 
+/*
+ * The CLI's publication-based policy through the hook: extended blocks
+ * verify against logksi's dummy publications file (parsed here; its CMS
+ * check is the CLI's business); unextended ones are inconclusive.
+ */
+static int
+pub_policy(void *arg, const struct kts_sig *sig,
+    const struct kts_imprint *doc, unsigned level, struct kts_vresult *res)
+{
+	struct kts_vctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.doc_hash = doc;
+	ctx.level = level;
+	ctx.pubfile = arg;
+	return kts_verify(sig, KTS_POL_PUBFILE, &ctx, res);
+}
+
+START_TEST(test_pubfile_policy)
+{
+	static const struct {
+		const char *name;
+		enum kts_ls_status st;
+	} t[] = {
+		{ "extended", KTS_LS_OK },
+		{ "signed", KTS_LS_INCONCLUSIVE },
+	};
+	struct kts_pubfile *pf = NULL;
+	struct kts_ls_lines lr;
+	struct kts_ls_vopts o;
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	size_t i;
+	int fd;
+
+	p = kts_test_vector(LS "publication/dummy-publications.bin", &n);
+	ck_assert_int_eq(kts_pubfile_parse(p, n, &pf, NULL), 0);
+	free(p);
+	memset(&o, 0, sizeof(o));
+	o.sig_fn = pub_policy;
+	o.sig_arg = pf;
+	for (i = 0; i < KTS_N_ELEMS(t); i++) {
+		snprintf(rel, sizeof(rel), LS "logs_and_signatures/%s.logsig",
+		    t[i].name);
+		p = kts_test_vector(rel, &n);
+		snprintf(rel, sizeof(rel), LS "logs_and_signatures/%s",
+		    t[i].name);
+		fd = open_vec(rel);
+		ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+		ck_assert_int_eq(kts_ls_verify(p, n, &lr, &o, &res), 0);
+		ck_assert_msg(res.status == t[i].st, "%s: %s (%s)", t[i].name,
+		    kts_ls_what_str(res.what), res.detail);
+		kts_ls_lines_free(&lr);
+		close(fd);
+		free(p);
+	}
+	kts_pubfile_free(pf);
+}
+END_TEST
+
+/* Format errors name the offset, the tag and what is missing. */
+static const struct {
+	const char *sig;
+	size_t off;
+	uint32_t tag;
+	const char *detail;
+} fmt_cases[] = {
+	{ CV "log-missing-tlv-901.01.logsig", 8, KTS_LS_HDR,
+	    "missing hash algorithm (01)" },
+	{ CV "log-missing-tlv-904.905.logsig", 0, KTS_LS_BSIG,
+	    "missing signature (0x905, 02 or 0x906)" },
+	{ CV "log-missing-tlv-911.02.logsig", 0, KTS_LS_META,
+	    "missing metarecord key/value pair (02)" },
+	{ CV "log-unknown-tlv-904.905.666.logsig", 0, KTS_LS_KSI, NULL },
+};
+
+START_TEST(test_format_errors)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	int fd = open_vec(LS CV "log");
+
+	snprintf(rel, sizeof(rel), LS "%s", fmt_cases[_i].sig);
+	p = kts_test_vector(rel, &n);
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(p, n, &lr, NULL, &res), 0);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_ptr_nonnull(res.detail);
+	ck_assert_uint_gt(res.off, 0);
+	ck_assert_uint_lt(res.off, n);
+	if (fmt_cases[_i].off != 0)
+		ck_assert_uint_eq(res.off, fmt_cases[_i].off);
+	if (fmt_cases[_i].tag != 0)
+		ck_assert_uint_eq(res.tag, fmt_cases[_i].tag);
+	if (fmt_cases[_i].detail != NULL)
+		ck_assert_str_eq(res.detail, fmt_cases[_i].detail);
+	printf("%s: offset %zu: tag 0x%x: %s\n", fmt_cases[_i].sig, res.off,
+	    (unsigned)res.tag, res.detail);
+	kts_ls_lines_free(&lr);
+	close(fd);
+	free(p);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1891,6 +2002,9 @@ main(void)
 	tcase_add_test(tc, test_callbacks);
 	tcase_add_test(tc, test_legacy_level);
 	tcase_add_test(tc, test_failalloc);
+	tcase_add_test(tc, test_pubfile_policy);
+	tcase_add_loop_test(tc, test_format_errors, 0,
+	    KTS_N_ELEMS(fmt_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
