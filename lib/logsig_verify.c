@@ -260,6 +260,17 @@ check_tree(struct vst *v)
 	return 0;
 }
 
+/* The tag of the next element's TLV16 header, or 0. */
+static uint16_t
+raw_tag(const struct kts_ls_reader *rd)
+{
+	const uint8_t *h = rd->p + rd->off;
+
+	if (rd->len - rd->off < 4 || (h[0] & 0xe0) != 0x80)
+		return 0;
+	return (uint16_t)((h[0] & 0x1f) << 8 | h[1]);
+}
+
 /* Is the record at position v->rec (1-based) a metarecord? */
 static int
 take_meta(struct vst *v, uint8_t *rec, int *is_meta)
@@ -269,6 +280,8 @@ take_meta(struct vst *v, uint8_t *rec, int *is_meta)
 	int r;
 
 	*is_meta = 0;
+	if (raw_tag(&v->rd) == KTS_LS_REC || raw_tag(&v->rd) == KTS_LS_TREE)
+		return 0;	/* the common case, without a second parse */
 	if ((r = peek(v, &e)) != 0 || e.tag != KTS_LS_META)
 		return r;
 	if (e.u.meta.index + 1 > v->rec)
