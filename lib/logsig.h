@@ -410,6 +410,19 @@ enum kts_ls_what {
 	KTS_LSW_PROOF		/* a record chain does not reach the root */
 };
 
+/*
+ * kts_ls_chain_verify - does chain c prove its record hash under sig: the
+ * chain's root is sig's document hash and its height is at most sig's
+ * first-link correction (the level binding of spec 2.8, which logksi
+ * omits)?  Does not check the record itself nor run a policy on sig.
+ * Returns 0; KTS_EVERIFY with *what = KTS_LSW_PROOF (root differs) or
+ * KTS_LSW_LEVEL (too tall); KTS_EFORMAT (the chain cannot be computed:
+ * mixed algorithms, height over 255).
+ * Ownership: none.
+ */
+int kts_ls_chain_verify(const struct kts_ls_chain *c, const struct kts_sig *sig,
+    enum kts_ls_what *what);
+
 /* kts_ls_what_str - short name ("record-changed", ...). Static string. */
 const char *kts_ls_what_str(enum kts_ls_what w);
 

@@ -729,8 +729,7 @@ excerpt_chain(struct vst *v, const struct kts_ls_elem *e,
 {
 	const struct kts_ls_chain *c = &e->u.chain;
 	uint8_t rec[KTS_IMPRINT_MAX];
-	struct kts_imprint root;
-	unsigned h;
+	enum kts_ls_what w;
 	int r;
 
 	v->rec++;
@@ -740,16 +739,36 @@ excerpt_chain(struct vst *v, const struct kts_ls_elem *e,
 		return fail(v, c->has_meta ? KTS_LSW_META_CHANGED :
 		    KTS_LSW_RECORD_CHANGED, "record hash of the chain differs "
 		    "from the excerpt's record", e);
-	if (kts_ls_chain_eval(c, &root, &h) != 0)
+	r = kts_ls_chain_verify(c, sig, &w);
+	if (r != 0 && r != KTS_EVERIFY)
 		return fail(v, KTS_LSW_PROOF, "record chain cannot be "
 		    "computed", e);
+	if (r != 0)
+		return fail(v, w, w == KTS_LSW_LEVEL ? "record chain is taller "
+		    "than the signature's level allows" : "record chain does "
+		    "not reach the signed hash", e);
+	return 0;
+}
+
+int
+kts_ls_chain_verify(const struct kts_ls_chain *c, const struct kts_sig *sig,
+    enum kts_ls_what *what)
+{
+	struct kts_imprint root;
+	unsigned h;
+	int r;
+
+	*what = KTS_LSW_NONE;
+	if ((r = kts_ls_chain_eval(c, &root, &h)) != 0)
+		return r;
+	*what = KTS_LSW_PROOF;
 	if (!kts_imprint_eq(&root, kts_sig_doc_hash(sig)))
-		return fail(v, KTS_LSW_PROOF, "record chain does not reach "
-		    "the signed hash", e);
+		return KTS_EVERIFY;
 	/* spec 2.8: bind the level, height <= first-link correction. */
+	*what = KTS_LSW_LEVEL;
 	if ((long)h > first_corr(sig))
-		return fail(v, KTS_LSW_LEVEL, "record chain is taller than "
-		    "the signature's level allows", e);
+		return KTS_EVERIFY;
+	*what = KTS_LSW_NONE;
 	return 0;
 }
 

@@ -1136,6 +1136,33 @@ static const struct {
 	{ "r3.6.9.excerpt", { 3, 6, 9 }, 3 },
 };
 
+/* Each chain proves its record under its signature; a change breaks it. */
+static void
+check_chains(const uint8_t *p, size_t n)
+{
+	struct kts_ls_reader rd;
+	struct kts_ls_elem e;
+	struct kts_sig *sig = NULL;
+	enum kts_ls_what w;
+
+	ck_assert_int_eq(kts_ls_reader_init(&rd, p, n), 0);
+	while (kts_ls_next(&rd, &e) == 0 && e.tag != 0) {
+		if (e.tag == KTS_LS_KSI) {
+			kts_sig_free(sig);
+			ck_assert_int_eq(kts_sig_parse(e.u.ksi.p, e.u.ksi.len,
+			    &sig, NULL), 0);
+			continue;
+		}
+		ck_assert_int_eq(kts_ls_chain_verify(&e.u.chain, sig, &w), 0);
+		ck_assert_int_eq(w, KTS_LSW_NONE);
+		e.u.chain.steps[e.u.chain.n_steps - 1].corr++;
+		ck_assert_int_eq(kts_ls_chain_verify(&e.u.chain, sig, &w),
+		    KTS_EVERIFY);
+		ck_assert_int_eq(w, KTS_LSW_PROOF);
+	}
+	kts_sig_free(sig);
+}
+
 /* Our excerpts are logksi's byte for byte and verify. */
 START_TEST(test_extract)
 {
@@ -1158,6 +1185,7 @@ START_TEST(test_extract)
 	verify_excerpt_buf(rec.p, rec.len, text.p, text.len, &res);
 	ck_assert_msg(res.status == KTS_LS_OK, "%s: %s (%s)",
 	    extract_cases[_i].file, kts_ls_what_str(res.what), res.detail);
+	check_chains(rec.p, rec.len);
 	free(want);
 	kts_wr_free(&text);
 	kts_wr_free(&rec);
