@@ -1971,6 +1971,97 @@ START_TEST(test_format_errors)
 }
 END_TEST
 
+/*
+ * Unknown elements (STYLE.md 9, spec 7.11): a non-critical one is
+ * skipped at the top and inside a header, a critical one is an error
+ * naming its offset and tag.
+ */
+static void
+insert_at(const struct kts_wr *src, size_t at, const char *hex_el,
+    struct kts_wr *dst)
+{
+	uint8_t *el;
+	size_t n;
+
+	el = kts_test_hex(hex_el, &n);
+	kts_wr_init(dst, 1u << 20);
+	ck_assert_int_eq(kts_wr_put(dst, src->p, at), 0);
+	ck_assert_int_eq(kts_wr_put(dst, el, n), 0);
+	ck_assert_int_eq(kts_wr_put(dst, src->p + at, src->len - at), 0);
+	free(el);
+}
+
+START_TEST(test_unknown_elements)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	struct kts_wr bad;
+	size_t hdr_val;
+
+	make_sig(&sig, keeps[0]);
+	kts_wr_init(&log, 4096);
+	make_log(&log, CHANGE, 0);
+	/* Before the first header: 0x9ff non-critical, then critical. */
+	insert_at(&sig, 8, "c9ff0001aa", &bad);
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	kts_wr_free(&bad);
+	insert_at(&sig, 8, "89ff0001aa", &bad);
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_uint_eq(res.off, 8);
+	ck_assert_uint_eq(res.tag, 0x9ff);
+	kts_wr_free(&bad);
+	/* Inside the first header (value at 12): 0x1e, with and without N;
+	 * the header's length grows by 3. */
+	hdr_val = 12;
+	insert_at(&sig, hdr_val, "5e01aa", &bad);
+	bad.p[11] += 3;
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	bad.p[hdr_val] = 0x1e;
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_uint_eq(res.off, hdr_val);
+	ck_assert_uint_eq(res.tag, 0x1e);
+	kts_wr_free(&bad);
+	kts_wr_free(&log);
+	kts_wr_free(&sig);
+}
+END_TEST
+
+/* A log streamed through a pipe (FILE *): logksi's gunzip-to-stdin case. */
+START_TEST(test_gzip_pipe)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	char path[4096];
+	char cmd[4200];
+	uint8_t *sig;
+	size_t n;
+	FILE *fp;
+
+	kts_test_vector_path(LS "logfiles/secure.gz", path, sizeof(path));
+	ck_assert(strchr(path, '\'') == NULL);
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+	fp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fp);
+	sig = kts_test_vector(LS "logsignatures/secure.logsig", &n);
+	ck_assert_int_eq(kts_ls_lines_fp(&lr, fp), 0);
+	ck_assert_int_eq(kts_ls_verify(sig, n, &lr, NULL, &res), 0);
+	ck_assert_msg(res.status == KTS_LS_OK, "%s (%s) line %llu",
+	    kts_ls_what_str(res.what), res.detail,
+	    (unsigned long long)res.line);
+	ck_assert_uint_gt(res.lines, 0);
+	kts_ls_lines_free(&lr);
+	ck_assert_int_eq(pclose(fp), 0);
+	free(sig);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -2031,6 +2122,8 @@ main(void)
 	tcase_add_test(tc, test_legacy_level);
 	tcase_add_test(tc, test_failalloc);
 	tcase_add_test(tc, test_pubfile_policy);
+	tcase_add_test(tc, test_unknown_elements);
+	tcase_add_test(tc, test_gzip_pipe);
 	tcase_add_loop_test(tc, test_format_errors, 0,
 	    KTS_N_ELEMS(fmt_cases));
 	suite_add_tcase(s, tc);
