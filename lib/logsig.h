@@ -310,8 +310,11 @@ int kts_ls_blk_seed(struct kts_ls_blk *b, const uint8_t *seed, size_t len);
 /*
  * kts_ls_blk_add_line - add a log line (without terminator): record
  * hash, mask, leaf, merges.  If out is not NULL, writes the block header
- * (first record) and the kept hashes.  Returns 0, KTS_ETOOBIG (block
- * full: KTS_LS_MAX_BLOCK_RECORDS) or the writer's error.
+ * (first record) and the kept hashes.  The bytes are hashed as given: a
+ * line holding LF, CR or NUL, or longer than KTS_LS_MAX_LINE, will not
+ * read back as one line (spec 2.1), so the caller escapes or refuses
+ * such records.  Returns 0, KTS_ETOOBIG (block full:
+ * KTS_LS_MAX_BLOCK_RECORDS) or the writer's error.
  * Ownership: out is the caller's (it may empty it between calls).
  */
 int kts_ls_blk_add_line(struct kts_ls_blk *b, const uint8_t *line,

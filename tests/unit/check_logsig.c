@@ -2062,6 +2062,33 @@ START_TEST(test_gzip_pipe)
 }
 END_TEST
 
+/* A log line over 1 MiB stops verification at that line. */
+START_TEST(test_verify_long_line)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	size_t first;
+
+	make_sig(&sig, keeps[0]);
+	kts_wr_init(&log, 4u << 20);
+	make_log(&log, CHANGE, 0);
+	first = (size_t)((const uint8_t *)memchr(log.p, '\n', log.len) -
+	    log.p) + 1;
+	log.len = first;
+	ck_assert_int_eq(kts_wr_insert(&log, first, KTS_LS_MAX_LINE + 1), 0);
+	memset(log.p + first, 'x', KTS_LS_MAX_LINE + 1);
+	ck_assert_int_eq(kts_wr_u8(&log, '\n'), 0);
+	verify_log(&sig, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_LINE_TOO_LONG);
+	ck_assert_uint_eq(res.line, 2);
+	ck_assert_uint_eq(res.block, 1);
+	kts_wr_free(&log);
+	kts_wr_free(&sig);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -2124,6 +2151,7 @@ main(void)
 	tcase_add_test(tc, test_pubfile_policy);
 	tcase_add_test(tc, test_unknown_elements);
 	tcase_add_test(tc, test_gzip_pipe);
+	tcase_add_test(tc, test_verify_long_line);
 	tcase_add_loop_test(tc, test_format_errors, 0,
 	    KTS_N_ELEMS(fmt_cases));
 	suite_add_tcase(s, tc);
