@@ -913,27 +913,55 @@ join_block(struct vst *v, struct kts_ls_reader *srd,
 	return r != 0 ? fail(v, KTS_LSW_FORMAT, "output too large", e) : 0;
 }
 
+/* The intact prefix of a join, for recovery. */
+struct good {
+	size_t len;		/* bytes of out up to the last joined block */
+	uint64_t blocks;	/* blocks joined */
+	uint64_t lines;		/* log lines they cover */
+	uint64_t metas;		/* metarecords in the open block */
+};
+
 static int
-join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
+join_elem(struct vst *v, struct kts_ls_reader *srd, const struct kts_ls_elem *e,
+    struct kts_wr *out, struct good *g)
+{
+	int r;
+
+	if (e->tag == KTS_LS_HDR) {
+		memset(&v->bi, 0, sizeof(v->bi));
+		v->bi.block = ++v->res->blocks;
+		g->metas = 0;
+	}
+	g->metas += e->tag == KTS_LS_META;
+	if (e->tag != KTS_LS_BSIG) {
+		if ((r = kts_wr_put(out, e->raw, e->raw_len)) != 0 &&
+		    r != KTS_ENOMEM)
+			r = fail(v, KTS_LSW_FORMAT, "output too large", e);
+		return r;
+	}
+	if ((r = join_block(v, srd, e, out)) != 0)
+		return r;
+	g->len = out->len;
+	g->blocks = v->bi.block;
+	g->lines += e->u.bsig.count - (g->metas < e->u.bsig.count ?
+	    g->metas : e->u.bsig.count);
+	return 0;
+}
+
+static int
+join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out,
+    struct good *g)
 {
 	struct kts_ls_elem e;
 	int r;
 
 	if (kts_ls_wr_magic(out, KTS_LS_LOGSIG12) != 0)
 		return KTS_ENOMEM;
+	g->len = out->len;
 	for (;;) {
 		if ((r = next(v, &e)) != 0 || e.tag == 0)
 			break;
-		if (e.tag == KTS_LS_HDR) {
-			memset(&v->bi, 0, sizeof(v->bi));
-			v->bi.block = ++v->res->blocks;
-		}
-		if (e.tag == KTS_LS_BSIG)
-			r = join_block(v, srd, &e, out);
-		else if ((r = kts_wr_put(out, e.raw, e.raw_len)) != 0 &&
-		    r != KTS_ENOMEM)
-			r = fail(v, KTS_LSW_FORMAT, "output too large", &e);
-		if (r != 0)
+		if ((r = join_elem(v, srd, &e, out, g)) != 0)
 			return r;
 	}
 	if (r != 0)
@@ -943,6 +971,20 @@ join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
 	if (e.tag != 0)
 		return fail(v, KTS_LSW_COUNT, "more block signatures than "
 		    "blocks", NULL);
+	return 0;
+}
+
+/* --recover: keep the blocks before the damage (spec 3, integrate). */
+static int
+recover(struct kts_wr *out, const struct good *g, struct kts_ls_vres *res)
+{
+	if (g->blocks == 0)
+		return STOP;	/* the first block is damaged: nothing */
+	out->len = g->len;
+	res->status = KTS_LS_INCONCLUSIVE;
+	res->recovered = 1;
+	res->blocks = g->blocks;
+	res->lines = g->lines;
 	return 0;
 }
 
@@ -965,9 +1007,11 @@ self_check(struct kts_wr *out, struct kts_ls_vres *res)
 
 int
 kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res)
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
 {
 	struct kts_ls_reader srd;
+	struct good g = { 0, 0, 0, 0 };
 	struct vst v;
 	int r;
 
@@ -983,7 +1027,11 @@ kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 		(void)fail(&v, KTS_LSW_FORMAT, "signatures file is not "
 		    "LOG12SIG", NULL);
 	if (res->status != KTS_LS_FAILED)
-		r = join(&v, &srd, out);
+		r = join(&v, &srd, out, &g);
+	if (r == STOP && (flags & KTS_LS_I_RECOVER))
+		r = recover(out, &g, res);
+	if (r == 0 && res->status != KTS_LS_FAILED && !res->recovered)
+		res->lines = g.lines;
 	if (r == 0 && res->status != KTS_LS_FAILED && res->blocks == 0)
 		(void)fail(&v, KTS_LSW_FORMAT, "blocks file has no blocks",
 		    NULL);

@@ -851,7 +851,8 @@ END_TEST
 
 /* Async parts (spec 6): integrate, then verify the result. */
 static void
-integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
+integrate_f(const char *dir, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
 {
 	char rel[256];
 	uint8_t *b;
@@ -865,9 +866,15 @@ integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
 	    dir);
 	s = kts_test_vector(rel, &sn);
 	kts_wr_init(out, 1u << 24);
-	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, out, res), 0);
+	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, flags, out, res), 0);
 	free(b);
 	free(s);
+}
+
+static void
+integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
+{
+	integrate_f(dir, 0, out, res);
 }
 
 static void
@@ -2089,6 +2096,66 @@ START_TEST(test_verify_long_line)
 }
 END_TEST
 
+/*
+ * integrate --recover (spec 6): damage after the first block keeps the
+ * blocks before it, which verify against the log cut to their lines;
+ * damage in the first block leaves nothing.
+ */
+static const struct {
+	const char *dir;
+	int first;		/* the first block is damaged */
+} recover_cases[] = {
+	{ "recover-first-block-tlv-corrupted", 1 },
+	{ "recover-first-block-sig-tlv-corrupted", 1 },
+	{ "recover-second-block-tlv-corrupted", 0 },
+	{ "recover-second-block-sig-tlv-corrupted", 0 },
+	{ "recover-last-block-tlv-corrupted", 0 },
+	{ "recover-last-block-sig-tlv-corrupted", 0 },
+};
+
+START_TEST(test_recover)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	struct kts_ls_vres vr;
+	struct kts_wr out;
+	char dir[256];
+	uint8_t *log;
+	size_t n;
+	size_t cut = 0;
+	uint64_t k;
+
+	snprintf(dir, sizeof(dir), "../recover_logsig_parts/%s.logsig.parts",
+	    recover_cases[_i].dir);
+	integrate_f(dir, 0, &out, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	kts_wr_free(&out);
+	integrate_f(dir, KTS_LS_I_RECOVER, &out, &res);
+	if (recover_cases[_i].first) {
+		ck_assert_int_eq(res.status, KTS_LS_FAILED);
+		ck_assert_int_eq(res.recovered, 0);
+		kts_wr_free(&out);
+		return;
+	}
+	ck_assert_msg(res.status == KTS_LS_INCONCLUSIVE && res.recovered,
+	    "%s: %d %s (%s)", dir, res.status, kts_ls_what_str(res.what),
+	    res.detail);
+	ck_assert_uint_ge(res.blocks, 1);
+	log = kts_test_vector(LS "recover_logsig_parts/logfile", &n);
+	for (k = 0; k < res.lines; k++)
+		cut += (size_t)((const uint8_t *)memchr(log + cut, '\n',
+		    n - cut) - (log + cut)) + 1;
+	ck_assert_int_eq(kts_ls_lines_mem(&lr, log, cut), 0);
+	ck_assert_int_eq(kts_ls_verify(out.p, out.len, &lr, NULL, &vr), 0);
+	ck_assert_msg(vr.status == KTS_LS_OK, "%s: %s (%s)", dir,
+	    kts_ls_what_str(vr.what), vr.detail);
+	ck_assert_uint_eq(vr.blocks, res.blocks);
+	kts_ls_lines_free(&lr);
+	kts_wr_free(&out);
+	free(log);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -2125,6 +2192,7 @@ main(void)
 	tcase_add_test(tc, test_state_truncation);
 	tcase_add_loop_test(tc, test_parts, 0, KTS_N_ELEMS(parts_cases));
 	tcase_add_loop_test(tc, test_treehash_matrix, 0, 48);
+	tcase_add_loop_test(tc, test_recover, 0, KTS_N_ELEMS(recover_cases));
 	tcase_add_test(tc, test_legacy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("proofs");
