@@ -226,7 +226,9 @@ typedef long (*kts_ls_read_fn)(void *arg, uint8_t *buf, size_t n);
 struct kts_ls_lines {
 	kts_ls_read_fn read;	/* returns bytes read, 0 at EOF, <0 error */
 	void *arg;
-	uint8_t *buf;		/* owned, KTS_LS_LINE_BUF bytes */
+	uint8_t *buf;		/* owned, cap bytes */
+	size_t cap;		/* grows from KTS_FILE_CHUNK up to
+				 * KTS_LS_LINE_BUF as lines need */
 	size_t start;		/* first unconsumed byte */
 	size_t end;		/* end of buffered bytes */
 	uint64_t lineno;	/* number of the last line returned */
@@ -253,8 +255,8 @@ void kts_ls_lines_free(struct kts_ls_lines *lr);
 /*
  * kts_ls_line - the next line: *line and *len, and *got = 0 when there is
  * none left (then lr->lineno is the number of lines).  Returns 0,
- * KTS_ETOOBIG (line over KTS_LS_MAX_LINE; lr->lineno + 1 is its number)
- * or KTS_EIO.
+ * KTS_ETOOBIG (line over KTS_LS_MAX_LINE; lr->lineno + 1 is its number),
+ * KTS_ENOMEM (growing the buffer for a long line) or KTS_EIO.
  * Ownership: *line points into lr's buffer until the next call.
  */
 int kts_ls_line(struct kts_ls_lines *lr, const uint8_t **line, size_t *len,
@@ -308,8 +310,11 @@ int kts_ls_blk_seed(struct kts_ls_blk *b, const uint8_t *seed, size_t len);
 /*
  * kts_ls_blk_add_line - add a log line (without terminator): record
  * hash, mask, leaf, merges.  If out is not NULL, writes the block header
- * (first record) and the kept hashes.  Returns 0, KTS_ETOOBIG (block
- * full: KTS_LS_MAX_BLOCK_RECORDS) or the writer's error.
+ * (first record) and the kept hashes.  The bytes are hashed as given: a
+ * line holding LF, CR or NUL, or longer than KTS_LS_MAX_LINE, will not
+ * read back as one line (spec 2.1), so the caller escapes or refuses
+ * such records.  Returns 0, KTS_ETOOBIG (block full:
+ * KTS_LS_MAX_BLOCK_RECORDS) or the writer's error.
  * Ownership: out is the caller's (it may empty it between calls).
  */
 int kts_ls_blk_add_line(struct kts_ls_blk *b, const uint8_t *line,
@@ -408,6 +413,19 @@ enum kts_ls_what {
 	KTS_LSW_PROOF		/* a record chain does not reach the root */
 };
 
+/*
+ * kts_ls_chain_verify - does chain c prove its record hash under sig: the
+ * chain's root is sig's document hash and its height is at most sig's
+ * first-link correction (the level binding of spec 2.8, which logksi
+ * omits)?  Does not check the record itself nor run a policy on sig.
+ * Returns 0; KTS_EVERIFY with *what = KTS_LSW_PROOF (root differs) or
+ * KTS_LSW_LEVEL (too tall); KTS_EFORMAT (the chain cannot be computed:
+ * mixed algorithms, height over 255).
+ * Ownership: none.
+ */
+int kts_ls_chain_verify(const struct kts_ls_chain *c, const struct kts_sig *sig,
+    enum kts_ls_what *what);
+
 /* kts_ls_what_str - short name ("record-changed", ...). Static string. */
 const char *kts_ls_what_str(enum kts_ls_what w);
 
@@ -475,6 +493,11 @@ struct kts_ls_vres {
 	uint8_t no_close_meta;		/* warning: the last block does not
 					 * end with a metarecord, so a cut
 					 * after it cannot be seen (2.7) */
+	uint8_t recovered;		/* integrate with KTS_LS_I_RECOVER:
+					 * the parts are damaged where what,
+					 * off, tag say; out holds the first
+					 * blocks blocks, covering lines
+					 * log lines */
 };
 
 /*
@@ -504,12 +527,19 @@ int kts_ls_verify_excerpt(const uint8_t *p, size_t n,
  * kts_ls_integrate - join async parts (LOG12BLK blk, LOG12SIG sig) into
  * LOGSIG12 bytes in out: block signatures are matched by order; counts
  * and roots must agree (placeholder root, signed document hash or
- * unsigned root).  res: OK, INCONCLUSIVE (unsigned blocks kept) or
- * FAILED.  Returns as kts_ls_verify.
+ * unsigned root); the joined file is then checked on its own.  res: OK,
+ * INCONCLUSIVE (unsigned blocks kept) or FAILED; res->lines is the
+ * number of log lines the blocks cover.  With KTS_LS_I_RECOVER a damage
+ * after the first block keeps the blocks before it (logksi integrate
+ * --recover): INCONCLUSIVE with res->recovered set, and the caller cuts
+ * the log to res->lines lines.  Returns as kts_ls_verify.
  * Ownership: out is the caller's.
  */
+#define KTS_LS_I_RECOVER 0x01
+
 int kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res);
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res);
 
 /*
  * A block's whole tree, for many record proofs: built once in O(n), then

@@ -111,33 +111,50 @@ add_leaf(struct kts_ls_blk *b, const uint8_t *rec, int is_meta)
 	return 0;
 }
 
+/*
+ * One 0x902/0x903 element straight from imprint bytes: the emit path's
+ * hot spot, so one put per element (same bytes as kts_ls_wr_hash).
+ */
+static int
+put_hash(struct kts_wr *out, uint16_t tag, const uint8_t *im, uint8_t ilen)
+{
+	uint8_t b[4 + KTS_IMPRINT_MAX];
+
+	b[0] = (uint8_t)(0x80 | tag >> 8);
+	b[1] = (uint8_t)tag;
+	b[2] = 0;
+	b[3] = ilen;
+	memcpy(b + 4, im, ilen);
+	return kts_wr_put(out, b, 4u + ilen);
+}
+
+static int
+put_hdr(struct kts_ls_blk *b, struct kts_wr *out)
+{
+	struct kts_ls_hdr h;
+
+	h.alg = b->alg;
+	h.seed = b->seed;
+	h.seed_len = b->seed_len;
+	kts_ls_bytes_imprint(b->input, b->alg, &h.input);
+	return kts_ls_wr_hdr(out, &h);
+}
+
 /* Write the header (first record) and the kept hashes of the record. */
 static int
 emit(struct kts_ls_blk *b, struct kts_wr *out, int header)
 {
-	struct kts_ls_hdr h;
-	struct kts_imprint im;
 	size_t i;
 	int r;
 
-	if (header) {
-		h.alg = b->alg;
-		h.seed = b->seed;
-		h.seed_len = b->seed_len;
-		kts_ls_bytes_imprint(b->input, b->alg, &h.input);
-		if ((r = kts_ls_wr_hdr(out, &h)) != 0)
+	if (header && (r = put_hdr(b, out)) != 0)
+		return r;
+	if ((b->flags & KTS_LS_KEEP_REC) &&
+	    (r = put_hash(out, KTS_LS_REC, b->rec, b->ilen)) != 0)
+		return r;
+	for (i = 0; (b->flags & KTS_LS_KEEP_TREE) && i < b->n_made; i++)
+		if ((r = put_hash(out, KTS_LS_TREE, b->made[i], b->ilen)) != 0)
 			return r;
-	}
-	if (b->flags & KTS_LS_KEEP_REC) {
-		kts_ls_bytes_imprint(b->rec, b->alg, &im);
-		if ((r = kts_ls_wr_hash(out, KTS_LS_REC, &im)) != 0)
-			return r;
-	}
-	for (i = 0; (b->flags & KTS_LS_KEEP_TREE) && i < b->n_made; i++) {
-		kts_ls_bytes_imprint(b->made[i], b->alg, &im);
-		if ((r = kts_ls_wr_hash(out, KTS_LS_TREE, &im)) != 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -170,7 +187,6 @@ kts_ls_blk_add_meta(struct kts_ls_blk *b, const char *key, const char *val,
     struct kts_wr *out)
 {
 	struct kts_wr m;
-	struct kts_ls_hdr h;
 	size_t n;
 	int r;
 
@@ -180,11 +196,8 @@ kts_ls_blk_add_meta(struct kts_ls_blk *b, const char *key, const char *val,
 	    &n)) != 0)
 		goto out;
 	if (out != NULL && b->n == 0) {
-		h.alg = b->alg;
-		h.seed = b->seed;
-		h.seed_len = b->seed_len;
-		kts_ls_bytes_imprint(b->prev, b->alg, &h.input);
-		if ((r = kts_ls_wr_hdr(out, &h)) != 0)
+		memcpy(b->input, b->prev, b->ilen);
+		if ((r = put_hdr(b, out)) != 0)
 			goto out;
 	}
 	if (out != NULL && (r = kts_wr_put(out, m.p, m.len)) != 0)
@@ -224,13 +237,9 @@ kts_ls_blk_close(struct kts_ls_blk *b, struct kts_wr *out,
 	kts_ls_bytes_imprint(acc, b->alg, root);
 	*level = kts_ls_level(b->n);
 	for (i = 0; out != NULL && (b->flags & KTS_LS_KEEP_FINAL) &&
-	    i < b->n_made; i++) {
-		struct kts_imprint im;
-
-		kts_ls_bytes_imprint(b->made[i], b->alg, &im);
-		if ((r = kts_ls_wr_hash(out, KTS_LS_TREE, &im)) != 0)
+	    i < b->n_made; i++)
+		if ((r = put_hash(out, KTS_LS_TREE, b->made[i], b->ilen)) != 0)
 			return r;
-	}
 	b->n = 0;
 	b->blocks++;
 	return 0;

@@ -43,7 +43,8 @@ kts_ls_magic(const uint8_t *p, size_t n, enum kts_ls_kind *kind,
 	if (memcmp(p, "KSISTAT1", 8) == 0 && n < 9)
 		return KTS_ETRUNC;
 	for (i = 0; i < N_MAGICS; i++) {
-		if (memcmp(p, magics[i].magic, magics[i].len) == 0) {
+		if (magics[i].len <= n &&
+		    memcmp(p, magics[i].magic, magics[i].len) == 0) {
 			*kind = magics[i].kind;
 			*mlen = magics[i].len;
 			return 0;

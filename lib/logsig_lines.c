@@ -2,9 +2,10 @@
  * logsig_lines.c - the log line reader with logksi's framing
  * (spec/logsig.md 2.1).
  *
- * Invariants: start <= end <= KTS_LS_LINE_BUF; a line is always
- * contiguous in buf (the buffer holds a longest line plus a read chunk),
- * so a returned line is a view and nothing is allocated per line.
+ * Invariants: start <= end <= cap <= KTS_LS_LINE_BUF; a line is always
+ * contiguous in buf (the buffer grows, up to a longest line plus a read
+ * chunk, only when a line needs it), so a returned line is a view and
+ * nothing is allocated per line.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,8 +55,9 @@ lines_init(struct kts_ls_lines *lr, kts_ls_read_fn fn, void *arg)
 {
 	memset(lr, 0, sizeof(*lr));
 	lr->fd = -1;
-	if ((lr->buf = malloc(KTS_LS_LINE_BUF)) == NULL)
+	if ((lr->buf = malloc(KTS_FILE_CHUNK)) == NULL)
 		return KTS_ENOMEM;
+	lr->cap = KTS_FILE_CHUNK;
 	lr->read = fn;
 	lr->arg = arg != NULL ? arg : lr;
 	return 0;
@@ -97,18 +99,37 @@ kts_ls_lines_free(struct kts_ls_lines *lr)
 	lr->buf = NULL;
 }
 
+/* Double the buffer, up to KTS_LS_LINE_BUF. */
+static int
+grow(struct kts_ls_lines *lr)
+{
+	size_t cap = lr->cap * 2;
+	uint8_t *nb;
+
+	if (cap > KTS_LS_LINE_BUF)
+		cap = KTS_LS_LINE_BUF;
+	if ((nb = realloc(lr->buf, cap)) == NULL)
+		return KTS_ENOMEM;
+	lr->buf = nb;
+	lr->cap = cap;
+	return 0;
+}
+
 /* Move the unread bytes to the front and read more.  Sets eof. */
 static int
 fill(struct kts_ls_lines *lr)
 {
 	long k;
+	int r;
 
 	if (lr->start > 0) {
 		memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
 		lr->end -= lr->start;
 		lr->start = 0;
 	}
-	k = lr->read(lr->arg, lr->buf + lr->end, KTS_LS_LINE_BUF - lr->end);
+	if (lr->end == lr->cap && (r = grow(lr)) != 0)
+		return r;
+	k = lr->read(lr->arg, lr->buf + lr->end, lr->cap - lr->end);
 	if (k < 0)
 		return KTS_EIO;
 	if (k == 0)

@@ -15,7 +15,11 @@
 
 #include "logsig.h"
 
-#define STOP 1		/* internal: a failure was recorded, unwind */
+/*
+ * Internal returns: 0 go on; STOP a failure was recorded, unwind; < 0
+ * an error (KTS_ENOMEM) that ends the run without a verdict.
+ */
+#define STOP 1
 
 /* Verification state of one file. */
 struct vst {
@@ -163,6 +167,8 @@ line_hash(struct vst *v, uint8_t *rec)
 	if (r == KTS_ETOOBIG)
 		return fail(v, KTS_LSW_LINE_TOO_LONG, "log line over 1 MiB",
 		    NULL);
+	if (r == KTS_ENOMEM)
+		return r;
 	if (r != 0)
 		return fail(v, KTS_LSW_IO, "reading the log failed", NULL);
 	if (!got)
@@ -254,6 +260,17 @@ check_tree(struct vst *v)
 	return 0;
 }
 
+/* The tag of the next element's TLV16 header, or 0. */
+static uint16_t
+raw_tag(const struct kts_ls_reader *rd)
+{
+	const uint8_t *h = rd->p + rd->off;
+
+	if (rd->len - rd->off < 4 || (h[0] & 0xe0) != 0x80)
+		return 0;
+	return (uint16_t)((h[0] & 0x1f) << 8 | h[1]);
+}
+
 /* Is the record at position v->rec (1-based) a metarecord? */
 static int
 take_meta(struct vst *v, uint8_t *rec, int *is_meta)
@@ -263,6 +280,8 @@ take_meta(struct vst *v, uint8_t *rec, int *is_meta)
 	int r;
 
 	*is_meta = 0;
+	if (raw_tag(&v->rd) == KTS_LS_REC || raw_tag(&v->rd) == KTS_LS_TREE)
+		return 0;	/* the common case, without a second parse */
 	if ((r = peek(v, &e)) != 0 || e.tag != KTS_LS_META)
 		return r;
 	if (e.u.meta.index + 1 > v->rec)
@@ -374,6 +393,8 @@ sig_policy(struct vst *v, const struct kts_sig *sig,
 		r = v->o->sig_fn(v->o->sig_arg, sig, doc, level, &vr);
 	else
 		r = kts_verify(sig, KTS_POL_INTERNAL, &ctx, &vr);
+	if (r == KTS_ENOMEM)
+		return r;
 	if (r != 0 || vr.verdict == KTS_V_NA) {
 		v->res->code = v->res->status ? v->res->code : vr.code;
 		return note(v, KTS_LS_INCONCLUSIVE, KTS_LSW_SIG_NA, vr.detail
@@ -394,12 +415,13 @@ parse_sig(struct vst *v, const struct kts_ls_elem *e, const uint8_t *p,
     size_t len, struct kts_sig **sig)
 {
 	struct kts_perr perr = { 0, 0, NULL };
+	int r;
 
-	if (kts_sig_parse(p, len, sig, &perr) == 0)
-		return 0;
+	if ((r = kts_sig_parse(p, len, sig, &perr)) == 0 || r == KTS_ENOMEM)
+		return r;
 	return note(v, KTS_LS_FAILED, KTS_LSW_FORMAT, perr.what != NULL ?
 	    perr.what : "malformed KSI signature",
-	    (size_t)(p - v->rd.p) + perr.off, perr.tag ? perr.tag : e->tag);
+	    (size_t)(p - v->rd.p) + perr.off, perr.tag ? perr.tag : KTS_LS_KSI);
 }
 
 /* Level binding (spec 1.5, 2.6): first-link correction >= L. */
@@ -669,11 +691,12 @@ kts_ls_verify(const uint8_t *p, size_t n, struct kts_ls_lines *lr,
 	    v.rd.kind != KTS_LS_LOGSIG12)
 		(void)fail(&v, KTS_LSW_FORMAT, "not a LOGSIG11 or LOGSIG12 "
 		    "file", NULL);
+	r = 0;
 	if (res->status == KTS_LS_OK)
-		(void)walk(&v);
+		r = walk(&v);
 	res->lines = lr != NULL ? lr->lineno : 0;
 	free(v.b);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /* Excerpts (RECSIG11/12, spec 2.8). */
@@ -706,8 +729,7 @@ excerpt_chain(struct vst *v, const struct kts_ls_elem *e,
 {
 	const struct kts_ls_chain *c = &e->u.chain;
 	uint8_t rec[KTS_IMPRINT_MAX];
-	struct kts_imprint root;
-	unsigned h;
+	enum kts_ls_what w;
 	int r;
 
 	v->rec++;
@@ -717,16 +739,36 @@ excerpt_chain(struct vst *v, const struct kts_ls_elem *e,
 		return fail(v, c->has_meta ? KTS_LSW_META_CHANGED :
 		    KTS_LSW_RECORD_CHANGED, "record hash of the chain differs "
 		    "from the excerpt's record", e);
-	if (kts_ls_chain_eval(c, &root, &h) != 0)
+	r = kts_ls_chain_verify(c, sig, &w);
+	if (r != 0 && r != KTS_EVERIFY)
 		return fail(v, KTS_LSW_PROOF, "record chain cannot be "
 		    "computed", e);
+	if (r != 0)
+		return fail(v, w, w == KTS_LSW_LEVEL ? "record chain is taller "
+		    "than the signature's level allows" : "record chain does "
+		    "not reach the signed hash", e);
+	return 0;
+}
+
+int
+kts_ls_chain_verify(const struct kts_ls_chain *c, const struct kts_sig *sig,
+    enum kts_ls_what *what)
+{
+	struct kts_imprint root;
+	unsigned h;
+	int r;
+
+	*what = KTS_LSW_NONE;
+	if ((r = kts_ls_chain_eval(c, &root, &h)) != 0)
+		return r;
+	*what = KTS_LSW_PROOF;
 	if (!kts_imprint_eq(&root, kts_sig_doc_hash(sig)))
-		return fail(v, KTS_LSW_PROOF, "record chain does not reach "
-		    "the signed hash", e);
+		return KTS_EVERIFY;
 	/* spec 2.8: bind the level, height <= first-link correction. */
+	*what = KTS_LSW_LEVEL;
 	if ((long)h > first_corr(sig))
-		return fail(v, KTS_LSW_LEVEL, "record chain is taller than "
-		    "the signature's level allows", e);
+		return KTS_EVERIFY;
+	*what = KTS_LSW_NONE;
 	return 0;
 }
 
@@ -796,11 +838,12 @@ kts_ls_verify_excerpt(const uint8_t *p, size_t n, struct kts_ls_lines *lr,
 	    v.rd.kind != KTS_LS_RECSIG12)
 		(void)fail(&v, KTS_LSW_FORMAT, "not a RECSIG11 or RECSIG12 "
 		    "file", NULL);
+	r = 0;
 	if (res->status == KTS_LS_OK)
-		(void)excerpt_walk(&v);
+		r = excerpt_walk(&v);
 	res->lines = lr != NULL ? lr->lineno : 0;
 	free(v.b);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 /* Async parts (spec 1.4 LOG12BLK/LOG12SIG, section 3 integrate). */
@@ -865,30 +908,60 @@ join_block(struct vst *v, struct kts_ls_reader *srd,
 	v->rd.p = save;
 	if (r != 0)
 		return r;
-	return kts_wr_put(out, s.raw, s.raw_len) != 0 ? fail(v, KTS_LSW_FORMAT,
-	    "output too large", e) : 0;
+	if ((r = kts_wr_put(out, s.raw, s.raw_len)) == KTS_ENOMEM)
+		return r;
+	return r != 0 ? fail(v, KTS_LSW_FORMAT, "output too large", e) : 0;
+}
+
+/* The intact prefix of a join, for recovery. */
+struct good {
+	size_t len;		/* bytes of out up to the last joined block */
+	uint64_t blocks;	/* blocks joined */
+	uint64_t lines;		/* log lines they cover */
+	uint64_t metas;		/* metarecords in the open block */
+};
+
+static int
+join_elem(struct vst *v, struct kts_ls_reader *srd, const struct kts_ls_elem *e,
+    struct kts_wr *out, struct good *g)
+{
+	int r;
+
+	if (e->tag == KTS_LS_HDR) {
+		memset(&v->bi, 0, sizeof(v->bi));
+		v->bi.block = ++v->res->blocks;
+		g->metas = 0;
+	}
+	g->metas += e->tag == KTS_LS_META;
+	if (e->tag != KTS_LS_BSIG) {
+		if ((r = kts_wr_put(out, e->raw, e->raw_len)) != 0 &&
+		    r != KTS_ENOMEM)
+			r = fail(v, KTS_LSW_FORMAT, "output too large", e);
+		return r;
+	}
+	if ((r = join_block(v, srd, e, out)) != 0)
+		return r;
+	g->len = out->len;
+	g->blocks = v->bi.block;
+	g->lines += e->u.bsig.count - (g->metas < e->u.bsig.count ?
+	    g->metas : e->u.bsig.count);
+	return 0;
 }
 
 static int
-join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
+join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out,
+    struct good *g)
 {
 	struct kts_ls_elem e;
 	int r;
 
 	if (kts_ls_wr_magic(out, KTS_LS_LOGSIG12) != 0)
 		return KTS_ENOMEM;
+	g->len = out->len;
 	for (;;) {
 		if ((r = next(v, &e)) != 0 || e.tag == 0)
 			break;
-		if (e.tag == KTS_LS_HDR) {
-			memset(&v->bi, 0, sizeof(v->bi));
-			v->bi.block = ++v->res->blocks;
-		}
-		if (e.tag == KTS_LS_BSIG)
-			r = join_block(v, srd, &e, out);
-		else if (kts_wr_put(out, e.raw, e.raw_len) != 0)
-			r = fail(v, KTS_LSW_FORMAT, "output too large", &e);
-		if (r != 0)
+		if ((r = join_elem(v, srd, &e, out, g)) != 0)
 			return r;
 	}
 	if (r != 0)
@@ -901,26 +974,44 @@ join(struct vst *v, struct kts_ls_reader *srd, struct kts_wr *out)
 	return 0;
 }
 
+/* --recover: keep the blocks before the damage (spec 3, integrate). */
+static int
+recover(struct kts_wr *out, const struct good *g, struct kts_ls_vres *res)
+{
+	if (g->blocks == 0)
+		return STOP;	/* the first block is damaged: nothing */
+	out->len = g->len;
+	res->status = KTS_LS_INCONCLUSIVE;
+	res->recovered = 1;
+	res->blocks = g->blocks;
+	res->lines = g->lines;
+	return 0;
+}
+
 /* The joined file must hold together (hashes, roots) on its own. */
-static void
+static int
 self_check(struct kts_wr *out, struct kts_ls_vres *res)
 {
 	struct kts_ls_vopts o;
 	struct kts_ls_vres r2;
+	int r;
 
 	memset(&o, 0, sizeof(o));
 	o.flags = KTS_LS_V_NO_SIG | KTS_LS_V_IGNORE_TIME;
-	if (kts_ls_verify(out->p, out->len, NULL, &o, &r2) != 0)
-		return;
+	if ((r = kts_ls_verify(out->p, out->len, NULL, &o, &r2)) != 0)
+		return r;
 	if (r2.status == KTS_LS_FAILED)
 		*res = r2;
+	return 0;
 }
 
 int
 kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res)
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
 {
 	struct kts_ls_reader srd;
+	struct good g = { 0, 0, 0, 0 };
 	struct vst v;
 	int r;
 
@@ -936,12 +1027,16 @@ kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 		(void)fail(&v, KTS_LSW_FORMAT, "signatures file is not "
 		    "LOG12SIG", NULL);
 	if (res->status != KTS_LS_FAILED)
-		r = join(&v, &srd, out);
+		r = join(&v, &srd, out, &g);
+	if (r == STOP && (flags & KTS_LS_I_RECOVER))
+		r = recover(out, &g, res);
+	if (r == 0 && res->status != KTS_LS_FAILED && !res->recovered)
+		res->lines = g.lines;
 	if (r == 0 && res->status != KTS_LS_FAILED && res->blocks == 0)
 		(void)fail(&v, KTS_LSW_FORMAT, "blocks file has no blocks",
 		    NULL);
 	if (r == 0 && res->status != KTS_LS_FAILED)
-		self_check(out, res);
+		r = self_check(out, res);
 	free(v.b);
-	return r == STOP ? 0 : r;
+	return r < 0 ? r : 0;
 }

@@ -40,12 +40,13 @@ tests_unit_check_util_LDADD = $(KTS_CHECK_LDADD)
 ## ./configure --enable-fuzzing CC=clang, fuzz_<t> is also built as a
 ## libFuzzer binary, and `make fuzz-smoke` runs each for FUZZ_SECONDS on a
 ## copy of its corpus (not part of make check).
-KTS_FUZZ_TARGETS = tlv pubfile sig req resp
+KTS_FUZZ_TARGETS = tlv pubfile sig req resp logsig
 # -Wno-missing-prototypes: LLVMFuzzerTestOneInput has no header.
 KTS_FUZZ_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -Wno-missing-prototypes
 KTS_FUZZ_LDADD = lib/libkts.la $(CRYPTO_LIBS)
 KTS_FUZZ_REPLAY = tests/fuzz/replay_tlv tests/fuzz/replay_pubfile \
-	tests/fuzz/replay_sig tests/fuzz/replay_req tests/fuzz/replay_resp
+	tests/fuzz/replay_sig tests/fuzz/replay_req tests/fuzz/replay_resp \
+	tests/fuzz/replay_logsig
 check_PROGRAMS += $(KTS_FUZZ_REPLAY)
 TESTS += $(KTS_FUZZ_REPLAY)
 EXTRA_DIST += tests/fuzz/corpus
@@ -78,7 +79,7 @@ tests_fuzz_replay_resp_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_replay_resp_LDADD = $(KTS_FUZZ_LDADD)
 
 KTS_FUZZ_BIN = tests/fuzz/fuzz_tlv tests/fuzz/fuzz_pubfile tests/fuzz/fuzz_sig \
-	tests/fuzz/fuzz_req tests/fuzz/fuzz_resp
+	tests/fuzz/fuzz_req tests/fuzz/fuzz_resp tests/fuzz/fuzz_logsig
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(KTS_FUZZ_BIN)
 endif
@@ -106,6 +107,18 @@ tests_fuzz_fuzz_resp_SOURCES = tests/fuzz/fuzz_resp.c
 tests_fuzz_fuzz_resp_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_fuzz_resp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_resp_LDADD = $(KTS_FUZZ_LDADD)
+
+tests_fuzz_replay_logsig_SOURCES = tests/fuzz/replay.c \
+	tests/fuzz/fuzz_logsig.c
+tests_fuzz_replay_logsig_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DKTS_FUZZ_TARGET='"logsig"'
+tests_fuzz_replay_logsig_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_replay_logsig_LDADD = $(KTS_FUZZ_LDADD)
+
+tests_fuzz_fuzz_logsig_SOURCES = tests/fuzz/fuzz_logsig.c
+tests_fuzz_fuzz_logsig_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_fuzz_logsig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_logsig_LDADD = $(KTS_FUZZ_LDADD)
 
 FUZZ_SECONDS = 60
 if ENABLE_FUZZING

@@ -20,3 +20,10 @@ tools_kts_calgen_LDADD = lib/libkts.la $(CRYPTO_LIBS)
 tools_kts_calbench_SOURCES = tools/kts_calbench.c
 tools_kts_calbench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 tools_kts_calbench_LDADD = lib/libkts.la $(CRYPTO_LIBS)
+
+# Log signature builder benchmark (lib/logsig.h): lines per second of
+# hashing, emitting, reading and verifying on one core.
+noinst_PROGRAMS += tools/kts-lsbench
+tools_kts_lsbench_SOURCES = tools/kts_lsbench.c
+tools_kts_lsbench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+tools_kts_lsbench_LDADD = lib/libkts.la $(CRYPTO_LIBS)

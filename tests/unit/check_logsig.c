@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "failalloc.h"
 #include "kts_test.h"
 #include "logsig.h"
+#include "pub.h"
 #include "tlv.h"
 #include "util.h"
 
@@ -149,6 +151,9 @@ static const struct {
 	{ "LOGSIG10", 8, KTS_LS_UNKNOWN, KTS_EFORMAT },
 	{ "LOGSIG1", 7, KTS_LS_UNKNOWN, KTS_ETRUNC },
 	{ "XOGSIG12", 8, KTS_LS_UNKNOWN, KTS_EFORMAT },
+	/* fuzz crasher: 8 bytes must not be compared with a 9-byte magic */
+	{ "K\xb1\xb9\x7f-\x95\x0c\xfb", 8, KTS_LS_UNKNOWN, KTS_EFORMAT },
+	{ "KSISTAT2", 8, KTS_LS_UNKNOWN, KTS_EFORMAT },
 };
 
 START_TEST(test_magic)
@@ -156,8 +161,12 @@ START_TEST(test_magic)
 	enum kts_ls_kind k;
 	size_t m;
 
-	ck_assert_int_eq(kts_ls_magic((const uint8_t *)magic_cases[_i].bytes,
-	    magic_cases[_i].n, &k, &m), magic_cases[_i].rc);
+	/* An exactly-sized copy, so a sanitizer sees an overread. */
+	uint8_t *p = kts_test_dup(magic_cases[_i].bytes, magic_cases[_i].n);
+
+	ck_assert_int_eq(kts_ls_magic(p, magic_cases[_i].n, &k, &m),
+	    magic_cases[_i].rc);
+	free(p);
 	ck_assert_int_eq(k, magic_cases[_i].kind);
 	ck_assert_uint_eq(m, magic_cases[_i].rc != 0 ? 0 :
 	    k == KTS_LS_KSISTAT10 ? 9 : 8);
@@ -842,7 +851,8 @@ END_TEST
 
 /* Async parts (spec 6): integrate, then verify the result. */
 static void
-integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
+integrate_f(const char *dir, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
 {
 	char rel[256];
 	uint8_t *b;
@@ -856,9 +866,15 @@ integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
 	    dir);
 	s = kts_test_vector(rel, &sn);
 	kts_wr_init(out, 1u << 24);
-	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, out, res), 0);
+	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, flags, out, res), 0);
 	free(b);
 	free(s);
+}
+
+static void
+integrate(const char *dir, struct kts_wr *out, struct kts_ls_vres *res)
+{
+	integrate_f(dir, 0, out, res);
 }
 
 static void
@@ -1127,6 +1143,33 @@ static const struct {
 	{ "r3.6.9.excerpt", { 3, 6, 9 }, 3 },
 };
 
+/* Each chain proves its record under its signature; a change breaks it. */
+static void
+check_chains(const uint8_t *p, size_t n)
+{
+	struct kts_ls_reader rd;
+	struct kts_ls_elem e;
+	struct kts_sig *sig = NULL;
+	enum kts_ls_what w;
+
+	ck_assert_int_eq(kts_ls_reader_init(&rd, p, n), 0);
+	while (kts_ls_next(&rd, &e) == 0 && e.tag != 0) {
+		if (e.tag == KTS_LS_KSI) {
+			kts_sig_free(sig);
+			ck_assert_int_eq(kts_sig_parse(e.u.ksi.p, e.u.ksi.len,
+			    &sig, NULL), 0);
+			continue;
+		}
+		ck_assert_int_eq(kts_ls_chain_verify(&e.u.chain, sig, &w), 0);
+		ck_assert_int_eq(w, KTS_LSW_NONE);
+		e.u.chain.steps[e.u.chain.n_steps - 1].corr++;
+		ck_assert_int_eq(kts_ls_chain_verify(&e.u.chain, sig, &w),
+		    KTS_EVERIFY);
+		ck_assert_int_eq(w, KTS_LSW_PROOF);
+	}
+	kts_sig_free(sig);
+}
+
 /* Our excerpts are logksi's byte for byte and verify. */
 START_TEST(test_extract)
 {
@@ -1149,6 +1192,7 @@ START_TEST(test_extract)
 	verify_excerpt_buf(rec.p, rec.len, text.p, text.len, &res);
 	ck_assert_msg(res.status == KTS_LS_OK, "%s: %s (%s)",
 	    extract_cases[_i].file, kts_ls_what_str(res.what), res.detail);
+	check_chains(rec.p, rec.len);
 	free(want);
 	kts_wr_free(&text);
 	kts_wr_free(&rec);
@@ -1659,6 +1703,459 @@ START_TEST(test_reader_truncation)
 }
 END_TEST
 
+/* Per-block facts through the block callback (for --json, proofs). */
+struct seen {
+	struct kts_ls_binfo b[8];
+	size_t n;
+	unsigned levels[8];
+	size_t n_sig;
+	int verdict;		/* what the fake policy answers */
+};
+
+static void
+on_block(void *arg, const struct kts_ls_binfo *bi)
+{
+	struct seen *s = arg;
+
+	if (s->n < KTS_N_ELEMS(s->b))
+		s->b[s->n++] = *bi;
+}
+
+static int
+fake_policy(void *arg, const struct kts_sig *sig,
+    const struct kts_imprint *doc, unsigned level, struct kts_vresult *res)
+{
+	struct seen *s = arg;
+
+	ck_assert(kts_imprint_eq(doc, kts_sig_doc_hash(sig)));
+	if (s->n_sig < KTS_N_ELEMS(s->levels))
+		s->levels[s->n_sig++] = level;
+	memset(res, 0, sizeof(*res));
+	res->verdict = s->n_sig == 2 ? (enum kts_verdict)s->verdict : KTS_V_OK;
+	res->code = res->verdict == KTS_V_FAIL ? KTS_VC_INT_1 : 0;
+	res->detail = "fake";
+	return 0;
+}
+
+static void
+verify_seen(struct seen *s, struct kts_ls_vres *res)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vopts o;
+	uint8_t *sig;
+	size_t n;
+	int fd = open_vec(LS CV "log");
+
+	sig = kts_test_vector(LS CV "log-ok.logsig", &n);
+	memset(&o, 0, sizeof(o));
+	o.block_fn = on_block;
+	o.block_arg = s;
+	o.sig_fn = fake_policy;
+	o.sig_arg = s;
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(sig, n, &lr, &o, res), 0);
+	kts_ls_lines_free(&lr);
+	close(fd);
+	free(sig);
+}
+
+START_TEST(test_callbacks)
+{
+	static const uint64_t lines[4][3] = {
+		{ 3, 1, 3 }, { 3, 4, 6 }, { 3, 7, 9 }, { 1, 0, 0 },
+	};
+	struct kts_ls_vres res;
+	struct seen s;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_OK;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_OK);
+	ck_assert_uint_eq(s.n, 4);
+	ck_assert_uint_eq(res.lines, 9);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(s.b[i].block, i + 1);
+		ck_assert_uint_eq(s.b[i].records, lines[i][0]);
+		ck_assert_uint_eq(s.b[i].first_line, lines[i][1]);
+		ck_assert_uint_eq(s.b[i].last_line, lines[i][2]);
+		ck_assert_int_eq(s.b[i].kind, KTS_LS_SIG_KSI);
+		ck_assert_int_eq(s.b[i].status, KTS_LS_OK);
+		ck_assert(s.b[i].has_root && s.b[i].has_output);
+		ck_assert_uint_eq(s.levels[i], kts_ls_level(lines[i][0]));
+		ck_assert_uint_gt(s.b[i].sig_time, 1500000000);
+		if (i > 0)
+			ck_assert_uint_ge(s.b[i].sig_time, s.b[i - 1].sig_time);
+	}
+	ck_assert(kts_imprint_eq(&res.output, &s.b[3].output));
+	ck_assert_uint_eq(res.last_time, s.b[3].sig_time);
+	ck_assert_int_eq(res.no_close_meta, 0);
+	/* The policy decides: FAIL fails, NA is inconclusive. */
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_FAIL;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_SIG_FAILED);
+	ck_assert_int_eq(res.code, KTS_VC_INT_1);
+	ck_assert_uint_eq(res.block, 2);
+	ck_assert_int_eq(s.b[1].status, KTS_LS_FAILED);
+	memset(&s, 0, sizeof(s));
+	s.verdict = KTS_V_NA;
+	verify_seen(&s, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	ck_assert_int_eq(res.what, KTS_LSW_SIG_NA);
+	ck_assert_uint_eq(s.n, 4);
+}
+END_TEST
+
+/*
+ * Pre-2017 rsyslog requested one level less (spec 2.6): correction 2 on
+ * 3-record blocks.  Rejected by default, accepted with the flag.
+ */
+START_TEST(test_legacy_level)
+{
+	struct kts_ls_vopts o;
+	struct kts_ls_vres res;
+	uint8_t *p;
+	size_t n;
+
+	p = kts_test_vector(LS "logsignatures/synchronous.logsig", &n);
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(kts_ls_verify(p, n, NULL, &o, &res), 0);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_LEVEL);
+	ck_assert_uint_eq(res.block, 1);
+	o.flags = KTS_LS_V_LEGACY_LEVEL;
+	ck_assert_int_eq(kts_ls_verify(p, n, NULL, &o, &res), 0);
+	ck_assert_msg(res.status == KTS_LS_OK, "%s (%s)",
+	    kts_ls_what_str(res.what), res.detail);
+	ck_assert_uint_eq(res.blocks, 4);
+	free(p);
+}
+END_TEST
+
+/* Fail allocation #N: KTS_ENOMEM, or the normal verdict once past. */
+START_TEST(test_failalloc)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	uint8_t *sig;
+	uint8_t *log;
+	size_t sn;
+	size_t ln;
+	long i;
+	int r;
+
+	sig = kts_test_vector(LS CV "log-ok.logsig", &sn);
+	log = kts_test_vector(LS CV "log", &ln);
+	for (i = 1; i < 10000; i++) {
+		ck_assert_int_eq(kts_ls_lines_mem(&lr, log, ln), 0);
+		fail_alloc(i);
+		r = kts_ls_verify(sig, sn, &lr, NULL, &res);
+		fail_alloc(0);
+		kts_ls_lines_free(&lr);
+		if (r == KTS_ENOMEM)
+			continue;
+		ck_assert_int_eq(r, 0);
+		ck_assert_msg(res.status == KTS_LS_OK, "allocation %ld: %s "
+		    "(%s)", i, kts_ls_what_str(res.what), res.detail);
+		break;
+	}
+	ck_assert_int_gt(i, 4);		/* some allocations were failed */
+	ck_assert_int_lt(i, 10000);
+	free(sig);
+	free(log);
+}
+END_TEST
+
+/*
+ * The CLI's publication-based policy through the hook: extended blocks
+ * verify against logksi's dummy publications file (parsed here; its CMS
+ * check is the CLI's business); unextended ones are inconclusive.
+ */
+static int
+pub_policy(void *arg, const struct kts_sig *sig,
+    const struct kts_imprint *doc, unsigned level, struct kts_vresult *res)
+{
+	struct kts_vctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.doc_hash = doc;
+	ctx.level = level;
+	ctx.pubfile = arg;
+	return kts_verify(sig, KTS_POL_PUBFILE, &ctx, res);
+}
+
+START_TEST(test_pubfile_policy)
+{
+	static const struct {
+		const char *name;
+		enum kts_ls_status st;
+	} t[] = {
+		{ "extended", KTS_LS_OK },
+		{ "signed", KTS_LS_INCONCLUSIVE },
+	};
+	struct kts_pubfile *pf = NULL;
+	struct kts_ls_lines lr;
+	struct kts_ls_vopts o;
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	size_t i;
+	int fd;
+
+	p = kts_test_vector(LS "publication/dummy-publications.bin", &n);
+	ck_assert_int_eq(kts_pubfile_parse(p, n, &pf, NULL), 0);
+	free(p);
+	memset(&o, 0, sizeof(o));
+	o.sig_fn = pub_policy;
+	o.sig_arg = pf;
+	for (i = 0; i < KTS_N_ELEMS(t); i++) {
+		snprintf(rel, sizeof(rel), LS "logs_and_signatures/%s.logsig",
+		    t[i].name);
+		p = kts_test_vector(rel, &n);
+		snprintf(rel, sizeof(rel), LS "logs_and_signatures/%s",
+		    t[i].name);
+		fd = open_vec(rel);
+		ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+		ck_assert_int_eq(kts_ls_verify(p, n, &lr, &o, &res), 0);
+		ck_assert_msg(res.status == t[i].st, "%s: %s (%s)", t[i].name,
+		    kts_ls_what_str(res.what), res.detail);
+		kts_ls_lines_free(&lr);
+		close(fd);
+		free(p);
+	}
+	kts_pubfile_free(pf);
+}
+END_TEST
+
+/* Format errors name the offset, the tag and what is missing. */
+static const struct {
+	const char *sig;
+	size_t off;
+	uint32_t tag;
+	const char *detail;
+} fmt_cases[] = {
+	{ CV "log-missing-tlv-901.01.logsig", 8, KTS_LS_HDR,
+	    "missing hash algorithm (01)" },
+	{ CV "log-missing-tlv-904.905.logsig", 0, KTS_LS_BSIG,
+	    "missing signature (0x905, 02 or 0x906)" },
+	{ CV "log-missing-tlv-911.02.logsig", 0, KTS_LS_META,
+	    "missing metarecord key/value pair (02)" },
+	{ CV "log-unknown-tlv-904.905.666.logsig", 0, KTS_LS_KSI, NULL },
+};
+
+START_TEST(test_format_errors)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	char rel[256];
+	uint8_t *p;
+	size_t n;
+	int fd = open_vec(LS CV "log");
+
+	snprintf(rel, sizeof(rel), LS "%s", fmt_cases[_i].sig);
+	p = kts_test_vector(rel, &n);
+	ck_assert_int_eq(kts_ls_lines_fd(&lr, fd), 0);
+	ck_assert_int_eq(kts_ls_verify(p, n, &lr, NULL, &res), 0);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_ptr_nonnull(res.detail);
+	ck_assert_uint_gt(res.off, 0);
+	ck_assert_uint_lt(res.off, n);
+	if (fmt_cases[_i].off != 0)
+		ck_assert_uint_eq(res.off, fmt_cases[_i].off);
+	if (fmt_cases[_i].tag != 0)
+		ck_assert_uint_eq(res.tag, fmt_cases[_i].tag);
+	if (fmt_cases[_i].detail != NULL)
+		ck_assert_str_eq(res.detail, fmt_cases[_i].detail);
+	printf("%s: offset %zu: tag 0x%x: %s\n", fmt_cases[_i].sig, res.off,
+	    (unsigned)res.tag, res.detail);
+	kts_ls_lines_free(&lr);
+	close(fd);
+	free(p);
+}
+END_TEST
+
+/*
+ * Unknown elements (STYLE.md 9, spec 7.11): a non-critical one is
+ * skipped at the top and inside a header, a critical one is an error
+ * naming its offset and tag.
+ */
+static void
+insert_at(const struct kts_wr *src, size_t at, const char *hex_el,
+    struct kts_wr *dst)
+{
+	uint8_t *el;
+	size_t n;
+
+	el = kts_test_hex(hex_el, &n);
+	kts_wr_init(dst, 1u << 20);
+	ck_assert_int_eq(kts_wr_put(dst, src->p, at), 0);
+	ck_assert_int_eq(kts_wr_put(dst, el, n), 0);
+	ck_assert_int_eq(kts_wr_put(dst, src->p + at, src->len - at), 0);
+	free(el);
+}
+
+START_TEST(test_unknown_elements)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	struct kts_wr bad;
+	size_t hdr_val;
+
+	make_sig(&sig, keeps[0]);
+	kts_wr_init(&log, 4096);
+	make_log(&log, CHANGE, 0);
+	/* Before the first header: 0x9ff non-critical, then critical. */
+	insert_at(&sig, 8, "c9ff0001aa", &bad);
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	kts_wr_free(&bad);
+	insert_at(&sig, 8, "89ff0001aa", &bad);
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_uint_eq(res.off, 8);
+	ck_assert_uint_eq(res.tag, 0x9ff);
+	kts_wr_free(&bad);
+	/* Inside the first header (value at 12): 0x1e, with and without N;
+	 * the header's length grows by 3. */
+	hdr_val = 12;
+	insert_at(&sig, hdr_val, "5e01aa", &bad);
+	bad.p[11] += 3;
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_INCONCLUSIVE);
+	bad.p[hdr_val] = 0x1e;
+	verify_log(&bad, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_FORMAT);
+	ck_assert_uint_eq(res.off, hdr_val);
+	ck_assert_uint_eq(res.tag, 0x1e);
+	kts_wr_free(&bad);
+	kts_wr_free(&log);
+	kts_wr_free(&sig);
+}
+END_TEST
+
+/* A log streamed through a pipe (FILE *): logksi's gunzip-to-stdin case. */
+START_TEST(test_gzip_pipe)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	char path[4096];
+	char cmd[4200];
+	uint8_t *sig;
+	size_t n;
+	FILE *fp;
+
+	kts_test_vector_path(LS "logfiles/secure.gz", path, sizeof(path));
+	ck_assert(strchr(path, '\'') == NULL);
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+	fp = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fp);
+	sig = kts_test_vector(LS "logsignatures/secure.logsig", &n);
+	ck_assert_int_eq(kts_ls_lines_fp(&lr, fp), 0);
+	ck_assert_int_eq(kts_ls_verify(sig, n, &lr, NULL, &res), 0);
+	ck_assert_msg(res.status == KTS_LS_OK, "%s (%s) line %llu",
+	    kts_ls_what_str(res.what), res.detail,
+	    (unsigned long long)res.line);
+	ck_assert_uint_gt(res.lines, 0);
+	kts_ls_lines_free(&lr);
+	ck_assert_int_eq(pclose(fp), 0);
+	free(sig);
+}
+END_TEST
+
+/* A log line over 1 MiB stops verification at that line. */
+START_TEST(test_verify_long_line)
+{
+	struct kts_ls_vres res;
+	struct kts_wr sig;
+	struct kts_wr log;
+	size_t first;
+
+	make_sig(&sig, keeps[0]);
+	kts_wr_init(&log, 4u << 20);
+	make_log(&log, CHANGE, 0);
+	first = (size_t)((const uint8_t *)memchr(log.p, '\n', log.len) -
+	    log.p) + 1;
+	log.len = first;
+	ck_assert_int_eq(kts_wr_insert(&log, first, KTS_LS_MAX_LINE + 1), 0);
+	memset(log.p + first, 'x', KTS_LS_MAX_LINE + 1);
+	ck_assert_int_eq(kts_wr_u8(&log, '\n'), 0);
+	verify_log(&sig, &log, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	ck_assert_int_eq(res.what, KTS_LSW_LINE_TOO_LONG);
+	ck_assert_uint_eq(res.line, 2);
+	ck_assert_uint_eq(res.block, 1);
+	kts_wr_free(&log);
+	kts_wr_free(&sig);
+}
+END_TEST
+
+/*
+ * integrate --recover (spec 6): damage after the first block keeps the
+ * blocks before it, which verify against the log cut to their lines;
+ * damage in the first block leaves nothing.
+ */
+static const struct {
+	const char *dir;
+	int first;		/* the first block is damaged */
+} recover_cases[] = {
+	{ "recover-first-block-tlv-corrupted", 1 },
+	{ "recover-first-block-sig-tlv-corrupted", 1 },
+	{ "recover-second-block-tlv-corrupted", 0 },
+	{ "recover-second-block-sig-tlv-corrupted", 0 },
+	{ "recover-last-block-tlv-corrupted", 0 },
+	{ "recover-last-block-sig-tlv-corrupted", 0 },
+};
+
+START_TEST(test_recover)
+{
+	struct kts_ls_lines lr;
+	struct kts_ls_vres res;
+	struct kts_ls_vres vr;
+	struct kts_wr out;
+	char dir[256];
+	uint8_t *log;
+	size_t n;
+	size_t cut = 0;
+	uint64_t k;
+
+	snprintf(dir, sizeof(dir), "../recover_logsig_parts/%s.logsig.parts",
+	    recover_cases[_i].dir);
+	integrate_f(dir, 0, &out, &res);
+	ck_assert_int_eq(res.status, KTS_LS_FAILED);
+	kts_wr_free(&out);
+	integrate_f(dir, KTS_LS_I_RECOVER, &out, &res);
+	if (recover_cases[_i].first) {
+		ck_assert_int_eq(res.status, KTS_LS_FAILED);
+		ck_assert_int_eq(res.recovered, 0);
+		kts_wr_free(&out);
+		return;
+	}
+	ck_assert_msg(res.status == KTS_LS_INCONCLUSIVE && res.recovered,
+	    "%s: %d %s (%s)", dir, res.status, kts_ls_what_str(res.what),
+	    res.detail);
+	ck_assert_uint_ge(res.blocks, 1);
+	log = kts_test_vector(LS "recover_logsig_parts/logfile", &n);
+	for (k = 0; k < res.lines; k++)
+		cut += (size_t)((const uint8_t *)memchr(log + cut, '\n',
+		    n - cut) - (log + cut)) + 1;
+	ck_assert_int_eq(kts_ls_lines_mem(&lr, log, cut), 0);
+	ck_assert_int_eq(kts_ls_verify(out.p, out.len, &lr, NULL, &vr), 0);
+	ck_assert_msg(vr.status == KTS_LS_OK, "%s: %s (%s)", dir,
+	    kts_ls_what_str(vr.what), vr.detail);
+	ck_assert_uint_eq(vr.blocks, res.blocks);
+	kts_ls_lines_free(&lr);
+	kts_wr_free(&out);
+	free(log);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1695,6 +2192,7 @@ main(void)
 	tcase_add_test(tc, test_state_truncation);
 	tcase_add_loop_test(tc, test_parts, 0, KTS_N_ELEMS(parts_cases));
 	tcase_add_loop_test(tc, test_treehash_matrix, 0, 48);
+	tcase_add_loop_test(tc, test_recover, 0, KTS_N_ELEMS(recover_cases));
 	tcase_add_test(tc, test_legacy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("proofs");
@@ -1712,6 +2210,18 @@ main(void)
 	tcase_add_test(tc, test_own_file_damage);
 	tcase_add_test(tc, test_vector_damage);
 	tcase_add_loop_test(tc, test_reader_truncation, 0, 4);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("options");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_callbacks);
+	tcase_add_test(tc, test_legacy_level);
+	tcase_add_test(tc, test_failalloc);
+	tcase_add_test(tc, test_pubfile_policy);
+	tcase_add_test(tc, test_unknown_elements);
+	tcase_add_test(tc, test_gzip_pipe);
+	tcase_add_test(tc, test_verify_long_line);
+	tcase_add_loop_test(tc, test_format_errors, 0,
+	    KTS_N_ELEMS(fmt_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
