@@ -497,7 +497,7 @@ load_parts(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
 	if ((rc = ls_map(bpath, &blk)) != 0 || (rc = ls_map(spath, &sig)) != 0)
 		goto out;
 	kts_wr_init(&wr, KTS_LS_MAX_READ);
-	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, &wr, res);
+	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, 0, &wr, res);
 	if (r == 0 && res->status != KTS_LS_FAILED &&
 	    (r = kts_wr_take(&wr, &m->p, &m->len)) == 0)
 		m->mapped = 0;
@@ -529,6 +529,27 @@ load_sig(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
 	return ls_map(sigpath, m);
 }
 
+/*
+ * spec 2.1: a NUL byte at the start of a line ends the log for logksi's
+ * reader.  Bytes after it are covered by no signature, so a log that
+ * goes on after one does not verify, whatever the blocks before said.
+ */
+static void
+nul_stop(const struct kts_ls_lines *lr, struct kts_ls_vres *res)
+{
+	if (res->status == KTS_LS_FAILED || lr->nul_line == 0 ||
+	    !lr->done || (lr->start >= lr->end && lr->eof))
+		return;
+	res->status = KTS_LS_FAILED;
+	res->what = KTS_LSW_EXTRA_RECORD;
+	res->line = lr->nul_line;
+	res->block = 0;
+	res->rec = 0;
+	res->tag = 0;
+	res->detail = "a NUL byte starts this line: a log signature reader "
+	    "stops there, so what follows is covered by no signature";
+}
+
 /* Check log against sigpath; res gets the verdict.  An exit code. */
 static int
 check_one(struct vrun *v, const char *log, const char *sigpath,
@@ -552,6 +573,8 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 			r = kts_ls_verify_excerpt(m.p, m.len, &lr, lo, res);
 		else
 			r = kts_ls_verify(m.p, m.len, &lr, lo, res);
+		if (r == 0)
+			nul_stop(&lr, res);
 		kts_ls_lines_free(&lr);
 	}
 	if (fd != STDIN_FILENO)

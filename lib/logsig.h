@@ -235,6 +235,8 @@ struct kts_ls_lines {
 	uint8_t eof;		/* the source is exhausted */
 	uint8_t done;		/* no more lines (EOF or NUL quirk) */
 	uint8_t skip_lf;	/* last line ended with CR: drop one LF */
+	uint64_t nul_line;	/* first line a NUL byte ended, or that
+				 * a NUL stopped the input at (0: none) */
 	const uint8_t *mem;	/* memory source (kts_ls_lines_mem) */
 	size_t mem_len;
 	size_t mem_off;
