@@ -22,7 +22,6 @@
 
 struct vopts {
 	struct cli_vtrust t;		/* -P, -V, --cnstr, --pub-str, -X */
-	int policy;			/* enum kts_policy, -1 = default */
 	char **args;			/* LOG [LOGSIG], or LOG... after -- */
 	int n_args;
 	int chain;			/* "--" given: every arg is a log */
@@ -93,10 +92,6 @@ usage(FILE *f)
 
 static const struct option long_opts[] = {
 	CLI_TRUST_LONG_OPTS,
-	{ "ver-int", no_argument, NULL, CLI_OPT_VER_INT },
-	{ "ver-key", no_argument, NULL, CLI_OPT_VER_KEY },
-	{ "ver-pub", no_argument, NULL, CLI_OPT_VER_PUB },
-	{ "ver-cal", no_argument, NULL, CLI_OPT_VER_CAL },
 	{ "input-hash", required_argument, NULL, OPT_INPUT_HASH },
 	{ "ignore-desc-block-time", no_argument, NULL, OPT_IGNORE_TIME },
 	{ "legacy-level", no_argument, NULL, OPT_LEGACY_LEVEL },
@@ -123,18 +118,6 @@ usage_proofs(FILE *f)
 	    "Exit codes as 'kts logsig verify'.\n", f);
 }
 
-static int
-set_policy(struct vopts *o, int p)
-{
-	if (o->policy != -1 && o->policy != p) {
-		cli_err("logsig verify: give only one of --ver-int, --ver-key, "
-		    "--ver-pub and --ver-cal");
-		return CLI_EXIT_ARGS;
-	}
-	o->policy = p;
-	return CLI_EXIT_OK;
-}
-
 /* One option; an exit code, or -1 after --help. */
 static int
 take_opt(struct vopts *o, int c, char *arg)
@@ -144,10 +127,6 @@ take_opt(struct vopts *o, int c, char *arg)
 	if ((rc = cli_vtrust_opt(&o->t, c, arg)) != -2)
 		return rc;
 	switch (c) {
-	case CLI_OPT_VER_INT:	return set_policy(o, KTS_POL_INTERNAL);
-	case CLI_OPT_VER_KEY:	return set_policy(o, KTS_POL_KEY);
-	case CLI_OPT_VER_PUB:	return set_policy(o, KTS_POL_PUBFILE);
-	case CLI_OPT_VER_CAL:	return set_policy(o, KTS_POL_CALENDAR);
 	case OPT_INPUT_HASH:	o->input_hash = arg; return 0;
 	case OPT_IGNORE_TIME:	o->flags |= KTS_LS_V_IGNORE_TIME; return 0;
 	case OPT_LEGACY_LEVEL:	o->flags |= KTS_LS_V_LEGACY_LEVEL; return 0;
@@ -186,7 +165,7 @@ check_args(struct vopts *o)
 		cli_err("logsig verify: --excerpt checks one excerpt");
 		return CLI_EXIT_ARGS;
 	}
-	return cli_vtrust_check(&o->t, "logsig verify", &o->policy);
+	return cli_vtrust_check(&o->t, "logsig verify");
 }
 
 static int
@@ -225,7 +204,7 @@ policy_fn(void *arg, const struct kts_sig *sig,
 
 	ctx.doc_hash = doc_hash;
 	ctx.level = level;
-	r = kts_verify(sig, (enum kts_policy)v->o->policy, &ctx, res);
+	r = kts_verify(sig, (enum kts_policy)v->o->t.policy, &ctx, res);
 	if (r == 0)
 		v->decided = res->policy;
 	return r;
@@ -374,7 +353,7 @@ print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
 	if (res->status != KTS_LS_OK) {
 		print_failure(v, log, res);
 		if (res->what == KTS_LSW_SIG_NA &&
-		    (hint = cli_vtrust_hint(&v->o->t, v->o->policy)) != NULL)
+		    (hint = cli_vtrust_hint(&v->o->t, v->o->t.policy)) != NULL)
 			printf("  %-19s %s\n", "hint:", hint);
 		return;
 	}
@@ -385,7 +364,7 @@ print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
 		printf("  %-19s %s to %s\n", "signed:",
 		    kts_time_utc((int64_t)v->first_time, t1, sizeof(t1)),
 		    kts_time_utc((int64_t)v->last_time, t2, sizeof(t2)));
-	printf("  %-19s %s\n", "policy:", kts_policy_name(v->o->policy));
+	printf("  %-19s %s\n", "policy:", kts_policy_name(v->o->t.policy));
 	if (res->has_output)
 		printf("  %-19s %s\n", "output hash:",
 		    kts_imprint_hex(&res->output, hex));
@@ -407,7 +386,7 @@ json_result(struct vrun *v, const struct kts_ls_vres *res)
 		jw_time(w, "last_signing_time", (int64_t)v->last_time);
 	}
 	jw_imprint(w, "output_hash", res->has_output ? &res->output : NULL);
-	jw_str(w, "policy", kts_policy_name(v->o->policy));
+	jw_str(w, "policy", kts_policy_name(v->o->t.policy));
 	if (res->status == KTS_LS_OK) {
 		jw_null(w, "failure");
 	} else {
@@ -705,7 +684,6 @@ verify_main(int argc, char **argv, int proofs)
 
 	memset(&o, 0, sizeof(o));
 	cli_vtrust_init(&o.t);
-	o.policy = -1;
 	o.proofs = proofs;
 	memset(&v, 0, sizeof(v));
 	v.o = &o;
