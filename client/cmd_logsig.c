@@ -19,6 +19,7 @@ static const struct sub subs[] = {
 	    "signature file" },
 	{ "extract", ls_cmd_extract, "cut chosen lines and their proofs "
 	    "out of a signed log" },
+	{ "follow", ls_cmd_follow, "sign a growing log as it is written" },
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))

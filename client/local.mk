@@ -16,7 +16,8 @@ client_kts_SOURCES = \
 	client/logsig_pipe.c \
 	client/logsig_sign.c \
 	client/logsig_verify.c \
-	client/logsig_extract.c
+	client/logsig_extract.c \
+	client/logsig_follow.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 

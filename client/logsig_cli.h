@@ -101,11 +101,12 @@ struct ls_file {
 int ls_file_open(struct ls_file *f, const char *path);
 
 /*
- * ls_file_open_direct - start PATH in place (truncated): every block is
- * written as soon as it is ready, so the file grows with the log (kts
- * logsig follow).  Commit then fsyncs and closes.  Exit code.
+ * ls_file_open_direct - start PATH in place (truncated, or appended to
+ * if append): every block is written as soon as it is ready, so the
+ * file grows with the log (kts logsig follow).  Commit then fsyncs and
+ * closes.  Exit code.
  */
-int ls_file_open_direct(struct ls_file *f, const char *path);
+int ls_file_open_direct(struct ls_file *f, const char *path, int append);
 
 /* ls_file_put - append; written out in LS_OUT_FLUSH pieces.  Exit code. */
 int ls_file_put(struct ls_file *f, const uint8_t *p, size_t n);
@@ -279,14 +280,16 @@ int ls_pipe_end(struct ls_pipe *p);
 
 /*
  * Follow mode.  ls_pipe_sink_begin starts a signature file at path
- * (written in place) for log; ls_pipe_sink_rename records that it was
- * moved; ls_pipe_sink_end closes its last block with the file-closure
+ * (written in place; if append, continued after its last block) for
+ * log; ls_pipe_sink_rename records that it was moved;
+ * ls_pipe_sink_end closes its last block with the file-closure
  * metarecord (the file is closed once that block is written).
  * ls_pipe_tick asks for due signatures and writes what is ready;
  * ls_pipe_pending counts blocks not yet written; ls_pipe_give_up marks
  * them all unsigned with text and writes them.  Exit codes.
  */
-int ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path);
+int ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path,
+    int append);
 int ls_pipe_sink_rename(struct ls_pipe *p, const char *log, const char *path);
 int ls_pipe_sink_end(struct ls_pipe *p);
 int ls_pipe_tick(struct ls_pipe *p);

@@ -77,13 +77,14 @@ ls_file_open(struct ls_file *f, const char *path)
 }
 
 int
-ls_file_open_direct(struct ls_file *f, const char *path)
+ls_file_open_direct(struct ls_file *f, const char *path, int append)
 {
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->direct = 1;
 	kts_wr_init(&f->buf, LS_OUT_FLUSH + KTS_LS_MAX_ELEM * 2);
-	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	f->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (append ? O_APPEND : O_TRUNC), 0644);
 	if (f->fd < 0) {
 		cli_err("%s: cannot create: %s", path, strerror(errno));
 		return CLI_EXIT_IO;
@@ -254,7 +255,9 @@ qslot(struct ls_pipe *p, uint64_t tag)
 static void
 event(struct ls_pipe *p, struct ls_event *ev)
 {
-	ev->waiting = ls_pipe_pending(p);
+	/* A block being written (and its file) no longer waits. */
+	ev->waiting = ls_pipe_pending(p) -
+	    (ev->kind == LS_EV_BLOCK || ev->kind == LS_EV_FILE_DONE);
 	if (p->o->event != NULL)
 		p->o->event(p->o->event_arg, ev);
 }
@@ -775,7 +778,8 @@ ls_pipe_end(struct ls_pipe *p)
 /* ---- follow mode ----------------------------------------------------------- */
 
 int
-ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path)
+ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path,
+    int append)
 {
 	struct ls_sink *k;
 	struct kts_wr wr;
@@ -789,7 +793,7 @@ ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path)
 		cli_err("out of memory");
 		return CLI_EXIT_FAILURE;
 	}
-	if ((rc = ls_file_open_direct(&k->f, k->path)) != 0) {
+	if ((rc = ls_file_open_direct(&k->f, k->path, append)) != 0) {
 		k->done = 1;	/* nothing to close */
 		sink_free(k);
 		return rc;
@@ -799,6 +803,8 @@ ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path)
 	p->sinks = k;
 	p->sink = k;
 	p->log = k->log;
+	if (append)
+		return CLI_EXIT_OK;
 	kts_wr_init(&wr, 16);
 	if (kts_ls_wr_magic(&wr, KTS_LS_LOGSIG12) != 0) {
 		kts_wr_free(&wr);
