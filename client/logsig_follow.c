@@ -1078,13 +1078,14 @@ drain(struct follower *f)
 	deadline = ls_monotonic_ms() + f->o->stop_wait * 1000;
 	/* Ask again at once: the aggregator may be back. */
 	f->p.retry_at = 0;
+	if (f->stopping == 0)
+		f->stopping = 1;	/* the end of stdin, or an error */
+	evtimer_del(f->tick);
+	arm(f, 0);
 	while (ls_pipe_pending(&f->p) > 0 && f->stopping < 2 &&
-	    f->rc == 0 && ls_monotonic_ms() < deadline) {
-		if (f->stopping == 0)
-			f->stopping = 1;
+	    f->rc == 0 && ls_monotonic_ms() < deadline)
 		if (event_base_loop(f->p.base, EVLOOP_ONCE) < 0)
 			return CLI_EXIT_FAILURE;
-	}
 	if (f->rc != 0)
 		return f->rc;
 	if ((rc = ls_pipe_give_up(&f->p, LS_TEXT_STOPPED)) != 0)

@@ -142,6 +142,11 @@ endif
 TESTS += tests/integration/bench.sh
 EXTRA_DIST += tests/integration/bench.sh
 
+## kts logsig follow on a kts-stack: bursts, a rotation, an aggregator
+## outage and its return, SIGTERM, restart, stdin; about 35 s.
+TESTS += tests/integration/logsig_follow.sh
+EXTRA_DIST += tests/integration/logsig_follow.sh
+
 ## Every lib/*.h compiles on its own (STYLE.md 16).
 TESTS += tests/headertest.sh
 EXTRA_DIST += tests/headertest.sh
