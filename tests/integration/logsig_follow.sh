@@ -11,7 +11,8 @@
 # written), the state file holds the last leaf, a changed line fails.
 # Then: a restarted follow continues the same signature file; standard
 # input; and a follower whose aggregator never answers writes unsigned
-# blocks on stop (verify: inconclusive) and loses nothing.
+# blocks (the oldest when its queue is full, the rest on stop; verify:
+# inconclusive) and loses nothing.
 # Every wait is bounded (wait_for: at most 15 s); the stack, the
 # restarted leaf and every follower are stopped on any exit.
 set -u
@@ -113,7 +114,7 @@ verify_lines() {
 		ok "$name (exit $rc, $got lines)"
 	else
 		bad "$name: exit $rc (want $want), lines '$got' (want $lines)"
-		sed 's/^/    /' "$T/v.out" "$T/v.err" | head -30
+		sed 's/^/    /' "$T/v.out" "$T/v.err" | head -30 | cut -c1-300
 	fi
 }
 
@@ -255,7 +256,8 @@ verify_lines "stdin: the signature file verifies" 0 100 --ver-int "$T/seq.log"
 # --- an aggregator that never answers --------------------------------------
 burst "$T/down.log" down 13
 "$kts" logsig follow --json --block-records 4 --poll-ms 100 --stop-wait 1 \
-    --retry-max 1 -c 1 -S "http://127.0.0.1:1/" --aggr-user u --aggr-key k \
+    --queue 2 --retry-max 1 -c 1 -S "http://127.0.0.1:1/" \
+    --aggr-user u --aggr-key k \
     "$T/down.log" >"$T/events3" 2>"$T/follow3.err" &
 fpid=$!
 wait_for "a failure with the aggregator down" \
@@ -265,6 +267,10 @@ check "unreachable aggregator: exit 0 on SIGTERM (got $frc)" test "$frc" -eq 0
 # 13 lines and the closing metarecord, 4 records a block: 4 blocks.
 check "unreachable aggregator: every block written unsigned" \
     test "$(count block_unsigned "$T/events3")" -eq 4
+# A queue of 2: blocks 1 and 2 were pushed out when 3 and 4 closed.
+check "unreachable aggregator: a full queue writes the oldest unsigned" \
+    test "$(grep -c 'block_unsigned.*queue of blocks waiting for it was full' \
+    "$T/events3")" -eq 2
 verify_lines "unsigned blocks: inconclusive, every line there" 1 13 \
     --ver-int "$T/down.log"
 
