@@ -23,3 +23,4 @@ client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 
 dist_man_MANS += docs/kts.1
 EXTRA_DIST += docs/verify.md docs/performance.md
+EXTRA_DIST += docs/logsig-follow.md
