@@ -68,7 +68,7 @@
  * signed later): reading never stops and no line is lost.
  */
 #define LS_FOLLOW_QUEUE 4096u
-#define LS_FOLLOW_QUEUE_MAX 1000000u
+#define LS_FOLLOW_QUEUE_MAX 65536u	/* the ring itself: about 10 MB */
 #define LS_FOLLOW_QUEUE_BYTES (64u * 1024u * 1024u)
 
 /* Follow mode: first and longest wait before a failed block is retried. */

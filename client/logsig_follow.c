@@ -1071,6 +1071,7 @@ static int
 drain(struct follower *f)
 {
 	uint64_t deadline;
+	int why = f->rc;	/* the reason to stop, if an error */
 	int rc;
 
 	if ((rc = ls_pipe_sink_end(&f->p)) != 0)
@@ -1082,15 +1083,17 @@ drain(struct follower *f)
 		f->stopping = 1;	/* the end of stdin, or an error */
 	evtimer_del(f->tick);
 	arm(f, 0);
+	f->rc = 0;
 	while (ls_pipe_pending(&f->p) > 0 && f->stopping < 2 &&
 	    f->rc == 0 && ls_monotonic_ms() < deadline)
 		if (event_base_loop(f->p.base, EVLOOP_ONCE) < 0)
 			return CLI_EXIT_FAILURE;
 	if (f->rc != 0)
-		return f->rc;
-	if ((rc = ls_pipe_give_up(&f->p, LS_TEXT_STOPPED)) != 0)
+		return f->rc;	/* writing failed: nothing more to do */
+	if ((rc = ls_pipe_give_up(&f->p, LS_TEXT_STOPPED)) != 0 ||
+	    (rc = write_state(f)) != 0)
 		return rc;
-	return write_state(f);
+	return why;
 }
 
 static void
@@ -1170,6 +1173,8 @@ run(struct fopts *o)
 	f.is_stdin = strcmp(o->log, "-") == 0;
 	o->p.event = on_event;
 	o->p.event_arg = &f;
+	/* A reader of --json that went away must not take the blocks along. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((rc = start(&f)) != 0)
 		goto out;
 	if (event_base_dispatch(f.p.base) < 0) {
@@ -1177,10 +1182,13 @@ run(struct fopts *o)
 		rc = CLI_EXIT_FAILURE;
 		goto out;
 	}
-	/* Stopped by a signal, the end of standard input or an error. */
+	/*
+	 * Stopped by a signal, the end of standard input or an error; after
+	 * a line too long to sign, what was read is still written.
+	 */
 	if (f.rc == 0 || f.rc == CLI_EXIT_FORMAT)
 		rc = drain(&f);
-	if (rc == 0)
+	else
 		rc = f.rc;
 	note_stop(&f);
 out:
