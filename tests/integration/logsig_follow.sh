@@ -157,6 +157,10 @@ printf 'a line in two pieces, ' >>"$log"
 sleep 0.5
 printf 'the second piece\n' >>"$log"
 written=$((written + 1))
+printf 'a CR LF split between two reads\r' >>"$log"
+sleep 0.5
+printf '\na lone CR\rend\n' >>"$log"
+written=$((written + 3))	# wc -l counts 2: the lone CR is not an LF
 burst "$log" two 30
 written=$((written + 30))
 wait_for "bursts signed" all_signed $written &&
@@ -207,7 +211,7 @@ import json, sys
 for l in open(sys.argv[1]):
     json.loads(l)' "$T/events"
 fi
-n1=$(wc -l <"$log.1")
+n1=$(($(wc -l <"$log.1") + 1))	# + the line ended by a lone CR
 n2=$(wc -l <"$log")
 check "the test wrote what it counted ($n1 + $n2 = $written)" \
     test $((n1 + n2)) -eq "$written"
