@@ -5,8 +5,9 @@
 # while lines are appended in bursts (one with CR LF ends, one line
 # written in two pieces); the log is rotated (mv, late lines into the old
 # file, then a new file); the leaf aggregator follow talks to is stopped,
-# lines are appended, the leaf is started again on the same ports and
-# more lines come; then SIGTERM.  Checks: exit 0, the events, both logs
+# lines are appended, the log is rotated again while its blocks wait,
+# the leaf is started again on the same ports and more lines come; then
+# SIGTERM.  Checks: exit 0, the events, both logs
 # verify as one chain with every line (counts compared with what was
 # written), the state file holds the last leaf, a changed line fails.
 # Then: a restarted follow continues the same signature file; standard
@@ -187,9 +188,16 @@ written=$((written + 25))
 wait_for "a signing_failed event" has_event signing_failed &&
     ok "signing failed while the leaf is down: $(grep -m 1 \
     '"event":"signing_failed"' events | sed 's/.*"reason":"\([^"]*\)".*/\1/')"
-sleep 2
+# A second rotation while blocks of the old file still wait.
+mv "$log" "$log.2"
+burst "$log" during 6
+written=$((written + 6))
+wait_for "the second rotated event" has_event rotated 2
+sleep 1
 check "nothing signed while the leaf is down" \
     test "$(signed_lines)" -eq "$signed_before"
+check "the waiting file is already moved to app.log.2.logsig" \
+    test -s "$log.2.logsig"
 "$KTS_AGGREGATOR" -c "$T/leaf1b.conf" >"$T/leaf1b.log" 2>&1 &
 lpid=$!
 wait_for "the signing_recovered event" has_event signing_recovered &&
@@ -204,7 +212,9 @@ check "follow exit code 0 on SIGTERM (got $frc)" test "$frc" -eq 0
 # --- the results --------------------------------------------------------
 check "the stop event" has_event stop
 check "no block was left unsigned" test "$(count block_unsigned)" -eq 0
-check "two file_closed events" test "$(count file_closed)" -eq 2
+check "three file_closed events" test "$(count file_closed)" -eq 3
+check "heartbeat blocks (a metarecord only) on the idle log" \
+    test "$(grep -c '"event":"block_signed".*"records":1,"lines":0,' events)" -ge 1
 if command -v python3 >/dev/null 2>&1; then
 	check "every event line is JSON" python3 -c '
 import json, sys
@@ -212,16 +222,21 @@ for l in open(sys.argv[1]):
     json.loads(l)' "$T/events"
 fi
 n1=$(($(wc -l <"$log.1") + 1))	# + the line ended by a lone CR
+n12=$(wc -l <"$log.2")
 n2=$(wc -l <"$log")
-check "the test wrote what it counted ($n1 + $n2 = $written)" \
-    test $((n1 + n2)) -eq "$written"
+check "the test wrote what it counted ($n1 + $n12 + $n2 = $written)" \
+    test $((n1 + n12 + n2)) -eq "$written"
 verify_lines "rotated log verifies, every line" 0 "$n1" \
     --ver-int "$log.1"
-verify_lines "both logs verify as one chain (internal)" 0 "$n2" \
-    --ver-int -- "$log.1" "$log"
+verify_lines "rotated during the outage: verifies, every line" 0 "$n12" \
+    --ver-int --input-hash "$(tr -d ' \n' <"$T/v.out" |
+    grep -o '"output_hash":"[0-9a-f]*","policy"' | tail -n 1 |
+    sed 's/"output_hash":"01\([0-9a-f]*\)".*/SHA-256:\1/')" "$log.2"
+verify_lines "the three logs verify as one chain (internal)" 0 "$n2" \
+    --ver-int -- "$log.1" "$log.2" "$log"
 # shellcheck disable=SC2086
-verify_lines "both logs verify as one chain (key-based)" 0 "$n2" \
-    --ver-key $trust -- "$log.1" "$log"
+verify_lines "the three logs verify as one chain (key-based)" 0 "$n2" \
+    --ver-key $trust -- "$log.1" "$log.2" "$log"
 out=$(tr -d ' \n' <"$T/v.out" | grep -o '"output_hash":"[0-9a-f]*","policy"' |
     tail -n 1 | sed 's/"output_hash":"\([0-9a-f]*\)".*/\1/')
 st=$(od -An -tx1 -v "$T/state" | tr -d ' \n')
@@ -248,7 +263,7 @@ wait_for "the restarted lines signed" restarted_signed
 stop_follow
 check "restarted follow exits 0" test "$frc" -eq 0
 verify_lines "continued file verifies with every line" 0 "$n2" \
-    --ver-int -- "$log.1" "$log"
+    --ver-int -- "$log.1" "$log.2" "$log"
 
 # --- standard input --------------------------------------------------------
 seq 1 100 >"$T/seq.log"
