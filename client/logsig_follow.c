@@ -677,7 +677,10 @@ find_rotated(const struct follower *f, char *buf, size_t size)
 	if ((d = opendir(buf)) == NULL)
 		return -1;
 	while (found != 0 && (de = readdir(d)) != NULL) {
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)
+		/* Not the log's own name: a truncated log is still there. */
+		if (strcmp(de->d_name, slash != NULL ? slash + 1 :
+		    f->o->log) == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW)
 		    != 0 || st.st_ino != f->ino || st.st_dev != f->dev)
 			continue;
 		n = slash != NULL ? snprintf(buf, size, "%.*s/%s", dl,

@@ -10,8 +10,8 @@
 # SIGTERM.  Checks: exit 0, the events, both logs
 # verify as one chain with every line (counts compared with what was
 # written), the state file holds the last leaf, a changed line fails.
-# Then: a restarted follow continues the same signature file; standard
-# input; and a follower whose aggregator never answers writes unsigned
+# Then: a restarted follow continues the same signature file; a log
+# truncated in place; standard input; and a follower whose aggregator never answers writes unsigned
 # blocks (the oldest when its queue is full, the rest on stop; verify:
 # inconclusive) and loses nothing.
 # Every wait is bounded (wait_for: at most 15 s); the stack, the
@@ -264,6 +264,28 @@ stop_follow
 check "restarted follow exits 0" test "$frc" -eq 0
 verify_lines "continued file verifies with every line" 0 "$n2" \
     --ver-int -- "$log.1" "$log.2" "$log"
+
+# --- a log truncated in place (copytruncate) ------------------------------
+tl=$T/trunc.log
+burst "$tl" old 5
+cp "$tl" "$T/trunc.old"		# what the truncation throws away
+"$kts" logsig follow --json --block-seconds 1 --poll-ms 100 \
+    -S "$KTS_AGGR_URL" "$tl" >"$T/events4" 2>"$T/follow4.err" &
+fpid=$!
+wait_for "the old lines signed" grep -q '"lines":5,' "$T/events4"
+: >"$tl"
+printf 'new 1\nnew 2\nnew 3\n' >>"$tl"	# one write: one block
+wait_for "the shrink warning" grep -q '"event":"warning".*shrank' "$T/events4"
+new_signed() { grep -q '"lines":3,' "$T/events4"; }
+wait_for "the new lines signed" new_signed
+stop_follow
+check "truncated: exit 0 (got $frc)" test "$frc" -eq 0
+set -- "$tl".logsig.2*
+check "truncated: the old signature file moved to $(basename "$1")" \
+    test -s "$1"
+cp "$1" "$T/trunc.old.logsig"
+verify_lines "truncated: old content and new log verify as one chain" 0 3 \
+    --ver-int -- "$T/trunc.old" "$tl"
 
 # --- standard input --------------------------------------------------------
 seq 1 100 >"$T/seq.log"
