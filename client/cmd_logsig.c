@@ -19,6 +19,11 @@ static const struct sub subs[] = {
 	    "signature file" },
 	{ "extract", ls_cmd_extract, "cut chosen lines and their proofs "
 	    "out of a signed log" },
+	{ "proofs", ls_cmd_proofs, "a JSON line with its proof for every "
+	    "log line (SIEM)" },
+	{ "resign", ls_cmd_resign, "sign the blocks left unsigned" },
+	{ "extend", ls_cmd_extend, "extend every block signature to a "
+	    "publication" },
 	{ "follow", ls_cmd_follow, "sign a growing log as it is written" },
 };
 

@@ -46,6 +46,9 @@
 /* Largest signature file read from a pipe, into memory. */
 #define KTS_LS_MAX_READ (256u * 1024u * 1024u)
 
+/* Most blocks whose verdicts proofs keeps (16 bytes each). */
+#define KTS_LS_MAX_BLOCKS (1ull << 26)
+
 /* Most -r ranges of one extract. */
 #define KTS_LS_MAX_RANGES 65536u
 
@@ -149,6 +152,55 @@ struct ls_sink {
 	int done;			/* its last block is written */
 	struct ls_sink *next;		/* the pipe's list of sinks */
 };
+
+/* A block as ls_walk hands it over: its records, made from the log. */
+struct ls_wblk {
+	uint64_t block;			/* 1-based */
+	struct kts_ls_hdr hdr;		/* views into the mapped file */
+	const struct kts_ls_bsig *bs;	/* its signature element */
+	struct kts_imprint *recs;	/* record hashes */
+	uint8_t *is_meta;
+	uint64_t *lineno;		/* log line of a record, 0 = meta */
+	size_t *toff;			/* a wanted line's text in text */
+	size_t *tlen;			/* its length, LS_NO_TEXT if none */
+	struct kts_wr text;
+	uint64_t n;
+	uint64_t cap;
+	int wanted;			/* a wanted line is in the block */
+};
+
+#define LS_NO_TEXT SIZE_MAX
+
+/* Is log line (1-based) wanted?  Called in ascending order. */
+typedef int (*ls_want_fn)(void *arg, uint64_t line);
+/* A block with a wanted line; returns 0 or a KTS_E* to stop. */
+typedef int (*ls_block_fn)(void *arg, struct ls_wblk *b);
+
+/*
+ * ls_walk - read log and its (already verified) signature file m
+ * together and call fn for every block holding a wanted line.  Returns
+ * 0, fn's error, or a KTS_E* (KTS_EIO with a message when the log
+ * cannot be opened).
+ */
+int ls_walk(const char *log, const struct ls_map *m, ls_want_fn want,
+    ls_block_fn fn, void *arg);
+
+/* A block's verdict, for the proofs of its lines. */
+struct ls_bstat {
+	int checked;			/* the verifier reached it */
+	enum kts_ls_status status;
+	enum kts_ls_what what;
+	uint64_t sig_time;
+};
+
+/*
+ * ls_proofs_emit - one JSON line on stdout for every line of log: its
+ * record hash, block, the block's verdict from st[0..n), signing time,
+ * and its chain to the block root; the text as "message" if with_text.
+ * Returns an exit code.
+ */
+int ls_proofs_emit(const char *log, const char *sigpath,
+    const struct ls_bstat *st, uint64_t n, int with_text);
 
 /* A closed block waiting for its signature, in file order. */
 struct ls_qblk {
@@ -309,5 +361,8 @@ int ls_cmd_sign(int argc, char **argv);
 int ls_cmd_verify(int argc, char **argv);
 int ls_cmd_extract(int argc, char **argv);
 int ls_cmd_follow(int argc, char **argv);
+int ls_cmd_extend(int argc, char **argv);
+int ls_cmd_proofs(int argc, char **argv);
+int ls_cmd_resign(int argc, char **argv);
 
 #endif

@@ -40,21 +40,8 @@ struct xopts {
 	int quiet;
 };
 
-/* The block being walked. */
-struct xblk {
-	struct kts_ls_hdr hdr;
-	struct kts_imprint *recs;	/* record hashes so far */
-	uint8_t *is_meta;
-	uint64_t *lineno;		/* log line of each record, 0 = meta */
-	uint64_t n;
-	uint64_t cap;
-	int chosen;			/* a chosen line is in the block */
-};
-
 struct xrun {
 	const struct xopts *o;
-	struct kts_ls_lines lr;
-	struct xblk b;
 	struct ls_file ex;		/* OUT.excerpt */
 	struct ls_file pr;		/* OUT.excerpt.logsig */
 	uint64_t taken;			/* lines extracted */
@@ -197,174 +184,55 @@ chosen(const struct xrun *x, uint64_t line)
 	return 0;
 }
 
+/* The chosen lines of a block and their chains after its signature. */
 static int
-grow(struct xblk *b)
+write_block(void *arg, struct ls_wblk *b)
 {
-	uint64_t cap = b->cap == 0 ? 256 : b->cap * 2;
-	void *p;
-
-	if (b->n < b->cap)
-		return 0;
-	if (cap > KTS_LS_MAX_BLOCK_RECORDS)
-		return KTS_ETOOBIG;
-	if ((p = realloc(b->recs, cap * sizeof(*b->recs))) == NULL)
-		return KTS_ENOMEM;
-	b->recs = p;
-	if ((p = realloc(b->is_meta, cap)) == NULL)
-		return KTS_ENOMEM;
-	b->is_meta = p;
-	if ((p = realloc(b->lineno, cap * sizeof(*b->lineno))) == NULL)
-		return KTS_ENOMEM;
-	b->lineno = p;
-	b->cap = cap;
-	return 0;
-}
-
-static int
-add_rec(struct xblk *b, const struct kts_imprint *h, int meta,
-    uint64_t line)
-{
-	int r;
-
-	if ((r = grow(b)) != 0)
-		return r;
-	b->recs[b->n] = *h;
-	b->is_meta[b->n] = (uint8_t)meta;
-	b->lineno[b->n] = line;
-	b->n++;
-	return 0;
-}
-
-/* Take the next log line as a record of the block. */
-static int
-take_line(struct xrun *x)
-{
-	struct kts_imprint h;
-	const uint8_t *line;
-	size_t len;
-	int got;
-	int r;
-
-	if ((r = kts_ls_line(&x->lr, &line, &len, &got)) != 0)
-		return r;
-	if (!got)
-		return KTS_ETRUNC;	/* verified before: cannot happen */
-	if ((r = kts_hash_buf(x->b.hdr.alg, line, len, &h)) != 0 ||
-	    (r = add_rec(&x->b, &h, 0, x->lr.lineno)) != 0)
-		return r;
-	if (!chosen(x, x->lr.lineno))
-		return 0;
-	x->b.chosen = 1;
-	x->taken++;
-	if (ls_file_put(&x->ex, line, len) != 0 ||
-	    ls_file_put(&x->ex, (const uint8_t *)"\n", 1) != 0)
-		return KTS_EIO;
-	return 0;
-}
-
-static int
-take_lines_to(struct xrun *x, uint64_t n)
-{
-	int r;
-
-	while (x->b.n < n)
-		if ((r = take_line(x)) != 0)
-			return r;
-	return 0;
-}
-
-/* The signature and the chains of the block's chosen lines. */
-static int
-write_proofs(struct xrun *x, const struct kts_ls_bsig *bs)
-{
+	struct xrun *x = arg;
+	struct kts_ls_tree *t = NULL;
 	struct kts_ls_chain *c = NULL;
 	struct kts_wr wr;
 	uint64_t i;
 	int r;
 
-	if (bs->kind != KTS_LS_SIG_KSI)
+	if (b->bs->kind != KTS_LS_SIG_KSI) {
+		cli_err("%s: block %llu holds a chosen line but is not signed "
+		    "(sign it first)", x->o->log, (unsigned long long)b->block);
 		return KTS_ENOTFOUND;
-	if ((c = malloc(sizeof(*c))) == NULL)
+	}
+	if ((r = kts_ls_tree_build(&b->hdr.input, b->hdr.seed,
+	    b->hdr.seed_len, b->recs, b->is_meta, b->n, &t)) != 0)
+		return r;
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		kts_ls_tree_free(t);
 		return KTS_ENOMEM;
-	kts_wr_init(&wr, KTS_LS_MAX_ELEM * 2);
-	r = kts_ls_wr_ksi(&wr, bs->sig, bs->sig_len);
-	for (i = 0; r == 0 && i < x->b.n; i++) {
-		if (x->b.lineno[i] == 0 || !chosen(x, x->b.lineno[i]))
+	}
+	kts_wr_init(&wr, KTS_LS_MAX_BLOCK_BYTES);
+	r = kts_ls_wr_ksi(&wr, b->bs->sig, b->bs->sig_len);
+	for (i = 0; r == 0 && i < b->n; i++) {
+		if (b->tlen[i] == LS_NO_TEXT)
 			continue;
-		r = kts_ls_proof(&x->b.hdr.input, x->b.hdr.seed,
-		    x->b.hdr.seed_len, x->b.recs, x->b.is_meta, x->b.n, i, c);
-		if (r == 0)
+		if ((r = kts_ls_tree_chain(t, i, c)) == 0)
 			r = kts_ls_wr_chain(&wr, c);
-		if (r == 0 && wr.len > LS_OUT_FLUSH) {
-			r = ls_file_put(&x->pr, wr.p, wr.len) ? KTS_EIO : 0;
-			wr.len = 0;
-		}
+		if (r == 0 && (ls_file_put(&x->ex, b->text.p + b->toff[i],
+		    b->tlen[i]) != 0 || ls_file_put(&x->ex,
+		    (const uint8_t *)"\n", 1) != 0))
+			r = KTS_EIO;
+		x->taken++;
 	}
 	if (r == 0 && ls_file_put(&x->pr, wr.p, wr.len) != 0)
 		r = KTS_EIO;
 	kts_wr_free(&wr);
 	free(c);
+	kts_ls_tree_free(t);
 	x->blocks++;
 	return r;
 }
 
-static void
-block_reset(struct xblk *b, const struct kts_ls_hdr *h)
-{
-	b->hdr = *h;
-	b->n = 0;
-	b->chosen = 0;
-}
-
 static int
-take_meta(struct xrun *x, const struct kts_ls_meta *m)
+want(void *arg, uint64_t line)
 {
-	struct kts_imprint h;
-	int r;
-
-	if ((r = take_lines_to(x, m->index)) != 0 ||
-	    (r = kts_hash_buf(x->b.hdr.alg, m->raw, m->raw_len, &h)) != 0)
-		return r;
-	return add_rec(&x->b, &h, 1, 0);
-}
-
-static int
-take_bsig(struct xrun *x, const struct kts_ls_bsig *bs, uint64_t block)
-{
-	int r;
-
-	if ((r = take_lines_to(x, bs->count)) != 0 || !x->b.chosen)
-		return r;
-	if ((r = write_proofs(x, bs)) == KTS_ENOTFOUND)
-		cli_err("%s: block %llu holds a chosen line but is not signed "
-		    "(sign it first)", x->o->log, (unsigned long long)block);
-	return r;
-}
-
-/* Walk the verified signature file once more, writing the proofs. */
-static int
-walk(struct xrun *x, const uint8_t *p, size_t n)
-{
-	struct kts_ls_reader rd;
-	struct kts_ls_elem e;
-	uint64_t block = 0;
-	int r;
-
-	if ((r = kts_ls_reader_init(&rd, p, n)) != 0)
-		return r;
-	while ((r = kts_ls_next(&rd, &e)) == 0 && e.tag != 0) {
-		if (e.tag == KTS_LS_HDR) {
-			block++;
-			block_reset(&x->b, &e.u.hdr);
-		} else if (e.tag == KTS_LS_META) {
-			r = take_meta(x, &e.u.meta);
-		} else if (e.tag == KTS_LS_BSIG) {
-			r = take_bsig(x, &e.u.bsig, block);
-		}
-		if (r != 0)
-			return r;
-	}
-	return r;
+	return chosen(arg, line);
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -450,7 +318,6 @@ extract(struct xrun *x, const struct ls_map *m)
 	struct kts_ls_reader rd;
 	char *ex = NULL;
 	char *pr = NULL;
-	int fd = -1;
 	int rc;
 	int r;
 
@@ -461,16 +328,8 @@ extract(struct xrun *x, const struct ls_map *m)
 	}
 	if ((rc = open_outputs(x, &ex, &pr, rd.kind)) != 0)
 		goto out;
-	if ((fd = open(x->o->log, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    kts_ls_lines_fd(&x->lr, fd) != 0) {
-		cli_err("%s: cannot read: %s", x->o->log, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	r = walk(x, m->p, m->len);
-	kts_ls_lines_free(&x->lr);
-	if (r != 0) {
-		if (r != KTS_ENOTFOUND)
+	if ((r = ls_walk(x->o->log, m, want, write_block, x)) != 0) {
+		if (r != KTS_ENOTFOUND && r != KTS_EIO)
 			cli_err("%s: cannot extract: %s", x->o->log,
 			    kts_strerror(r));
 		rc = CLI_EXIT_FAILURE;
@@ -483,8 +342,6 @@ extract(struct xrun *x, const struct ls_map *m)
 		    (unsigned long long)x->taken,
 		    (unsigned long long)x->blocks, ex, pr);
 out:
-	if (fd >= 0)
-		close(fd);
 	ls_file_abort(&x->ex);
 	ls_file_abort(&x->pr);
 	free(ex);
@@ -522,9 +379,6 @@ ls_cmd_extract(int argc, char **argv)
 out:
 	ls_unmap(&m);
 	free(sigpath);
-	free(x.b.recs);
-	free(x.b.is_meta);
-	free(x.b.lineno);
 	free(o.r);
 	return rc;
 }

@@ -54,7 +54,7 @@ ls_file_open(struct ls_file *f, const char *path)
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->fd = -1;
-	kts_wr_init(&f->buf, LS_OUT_FLUSH + KTS_LS_MAX_ELEM * 2);
+	kts_wr_init(&f->buf, LS_OUT_FLUSH);
 	if (strcmp(path, "-") == 0) {
 		f->fd = STDOUT_FILENO;
 		return CLI_EXIT_OK;
@@ -82,7 +82,7 @@ ls_file_open_direct(struct ls_file *f, const char *path, int append)
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->direct = 1;
-	kts_wr_init(&f->buf, LS_OUT_FLUSH + KTS_LS_MAX_ELEM * 2);
+	kts_wr_init(&f->buf, LS_OUT_FLUSH);
 	f->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 	    (append ? O_APPEND : O_TRUNC), 0644);
 	if (f->fd < 0) {
@@ -93,13 +93,13 @@ ls_file_open_direct(struct ls_file *f, const char *path, int append)
 }
 
 static int
-file_flush(struct ls_file *f)
+write_all(struct ls_file *f, const uint8_t *p, size_t n)
 {
 	size_t off = 0;
 	ssize_t k;
 
-	while (off < f->buf.len) {
-		k = write(f->fd, f->buf.p + off, f->buf.len - off);
+	while (off < n) {
+		k = write(f->fd, p + off, n - off);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -109,8 +109,17 @@ file_flush(struct ls_file *f)
 		}
 		off += (size_t)k;
 	}
-	f->buf.len = 0;
 	return CLI_EXIT_OK;
+}
+
+static int
+file_flush(struct ls_file *f)
+{
+	int rc;
+
+	rc = write_all(f, f->buf.p, f->buf.len);
+	f->buf.len = 0;
+	return rc;
 }
 
 int
@@ -120,14 +129,8 @@ ls_file_put(struct ls_file *f, const uint8_t *p, size_t n)
 
 	if (f->buf.len + n > LS_OUT_FLUSH && (rc = file_flush(f)) != 0)
 		return rc;
-	if (n > LS_OUT_FLUSH) {
-		/* Larger than the buffer: straight through. */
-		if (kts_wr_put(&f->buf, p, n) != 0) {
-			cli_err("out of memory");
-			return CLI_EXIT_FAILURE;
-		}
-		return file_flush(f);
-	}
+	if (n > LS_OUT_FLUSH)
+		return write_all(f, p, n);	/* larger than the buffer */
 	if (kts_wr_put(&f->buf, p, n) != 0) {
 		cli_err("out of memory");
 		return CLI_EXIT_FAILURE;

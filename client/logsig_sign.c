@@ -202,19 +202,8 @@ service_ready(struct sopts *o)
 {
 	if (o->p.unsigned_text != NULL)
 		return CLI_EXIT_OK;
-	if (o->svc.url == NULL)
-		o->svc.url = getenv("KTS_AGGR_URL");
-	if (o->svc.url == NULL) {
-		cli_err("logsig sign: no aggregator: give -S URL (or set "
-		    "KTS_AGGR_URL), or --unsigned");
-		return CLI_EXIT_ARGS;
-	}
-	if (o->svc.user == NULL && strstr(o->svc.url, "@") == NULL)
-		o->svc.user = getenv("KTS_USER");
-	if (o->svc.key == NULL && strstr(o->svc.url, "@") == NULL)
-		o->svc.key = getenv("KTS_KEY");
 	o->p.svc = &o->svc;
-	return cli_service_ready(&o->svc, "aggregator");
+	return cli_service_env(&o->svc, "KTS_AGGR_URL", "aggregator");
 }
 
 static int

@@ -31,6 +31,8 @@ struct vopts {
 	unsigned flags;			/* KTS_LS_V_* */
 	int json;			/* --json */
 	int quiet;			/* -q */
+	int proofs;			/* kts logsig proofs */
+	int no_text;			/* proofs --no-message */
 };
 
 /* One verification's state, passed to the policy and block hooks. */
@@ -42,13 +44,17 @@ struct vrun {
 	uint64_t last_time;
 	uint64_t unsigned_blocks;
 	enum kts_policy decided;	/* the policy that decided, last */
+	struct ls_bstat *st;		/* proofs: every block's verdict */
+	uint64_t n_st;
+	uint64_t cap_st;
 };
 
 enum {
 	OPT_INPUT_HASH = 0x200,
 	OPT_IGNORE_TIME,
 	OPT_EXCERPT,
-	OPT_LEGACY_LEVEL
+	OPT_LEGACY_LEVEL,
+	OPT_NO_TEXT
 };
 
 static void
@@ -95,9 +101,26 @@ static const struct option long_opts[] = {
 	{ "legacy-level", no_argument, NULL, OPT_LEGACY_LEVEL },
 	{ "excerpt", no_argument, NULL, OPT_EXCERPT },
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
+	{ "no-message", no_argument, NULL, OPT_NO_TEXT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+static void
+usage_proofs(FILE *f)
+{
+	fputs("usage: kts logsig proofs [OPTIONS] LOG [LOGSIG] [--json]\n"
+	    "\n"
+	    "Verify the log as 'kts logsig verify' does, then print one JSON\n"
+	    "line for every log line (JSON Lines, for a SIEM): the file, the\n"
+	    "line number, its record hash, its block, the block's signing\n"
+	    "time and verdict, the proof from the record to the block root,\n"
+	    "and the line itself as \"message\".\n"
+	    "Options: the policy and trust options of 'kts logsig verify',\n"
+	    "--input-hash, --ignore-desc-block-time, --legacy-level, and\n"
+	    "  --no-message        leave the line's text out\n"
+	    "Exit codes as 'kts logsig verify'.\n", f);
+}
 
 static int
 set_policy(struct vopts *o, int p)
@@ -129,9 +152,13 @@ take_opt(struct vopts *o, int c, char *arg)
 	case OPT_LEGACY_LEVEL:	o->flags |= KTS_LS_V_LEGACY_LEVEL; return 0;
 	case OPT_EXCERPT:	o->excerpt = 1; return 0;
 	case CLI_OPT_JSON:	o->json = 1; return 0;
+	case OPT_NO_TEXT:	o->no_text = 1; return 0;
 	case 'q':	o->quiet = 1; return 0;
 	case 'h':
-		usage(stdout);
+		if (o->proofs)
+			usage_proofs(stdout);
+		else
+			usage(stdout);
 		return -1;
 	}
 	fputs("Run 'kts logsig verify --help' for the options.\n", stderr);
@@ -148,6 +175,10 @@ check_args(struct vopts *o)
 	if (!o->chain && o->n_args > 2) {
 		cli_err("logsig verify: give LOG [LOGSIG], or -- LOG... to "
 		    "check several logs as a chain");
+		return CLI_EXIT_ARGS;
+	}
+	if (o->proofs && (o->chain || o->excerpt)) {
+		cli_err("logsig proofs: give one LOG [LOGSIG]");
 		return CLI_EXIT_ARGS;
 	}
 	if (o->chain && o->excerpt) {
@@ -209,6 +240,34 @@ status_word(enum kts_ls_status s)
 	}
 }
 
+/* proofs: remember every block's verdict for its lines. */
+static void
+keep_status(struct vrun *v, const struct kts_ls_binfo *bi)
+{
+	struct ls_bstat *p;
+	uint64_t cap;
+
+	if (bi->block == 0 || bi->block > KTS_LS_MAX_BLOCKS)
+		return;
+	if (bi->block > v->cap_st) {
+		cap = v->cap_st == 0 ? 64 : v->cap_st * 2;
+		while (cap < bi->block)
+			cap *= 2;
+		if ((p = realloc(v->st, cap * sizeof(*p))) == NULL)
+			return;	/* its lines print as not checked */
+		memset(p + v->cap_st, 0, (cap - v->cap_st) * sizeof(*p));
+		v->st = p;
+		v->cap_st = cap;
+	}
+	p = &v->st[bi->block - 1];
+	p->checked = 1;
+	p->status = bi->status;
+	p->what = bi->what;
+	p->sig_time = bi->sig_time;
+	if (bi->block > v->n_st)
+		v->n_st = bi->block;
+}
+
 static void
 block_fn(void *arg, const struct kts_ls_binfo *bi)
 {
@@ -222,7 +281,9 @@ block_fn(void *arg, const struct kts_ls_binfo *bi)
 		v->first_time = bi->sig_time;
 	if (bi->sig_time > v->last_time)
 		v->last_time = bi->sig_time;
-	if (!v->o->json)
+	if (v->o->proofs)
+		keep_status(v, bi);
+	if (!v->o->json || v->o->proofs)
 		return;
 	jw_obj_begin(w, NULL);
 	jw_u64(w, "block", bi->block);
@@ -268,6 +329,18 @@ print_failure(const char *log, const struct kts_ls_vres *res)
 		    kts_vcode_str(res->code), kts_vcode_msg(res->code));
 	printf("  %-19s %s\n", "reason:", res->detail != NULL ?
 	    res->detail : "");
+}
+
+/* proofs: stdout is JSON Lines, so the verdict goes to stderr. */
+static void
+print_failure_stderr(const char *log, const struct kts_ls_vres *res)
+{
+	if (res->status == KTS_LS_OK)
+		return;
+	cli_err("%s: verification %s: %s at line %llu, block %llu: %s", log,
+	    status_word(res->status), kts_ls_what_str(res->what),
+	    (unsigned long long)res->line, (unsigned long long)res->block,
+	    res->detail != NULL ? res->detail : "");
 }
 
 static void
@@ -379,6 +452,65 @@ sig_name(const char *log, const char *given, const char *suffix)
 	return s;
 }
 
+/*
+ * rsyslog's async mode leaves LOG.logsig.parts/ (blocks.dat and
+ * block-signatures.dat) instead of LOG.logsig: join them in memory.
+ * Returns an exit code; *used 0 when there are no parts.
+ */
+static int
+load_parts(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
+    int *used)
+{
+	struct ls_map blk = { NULL, 0, 0 };
+	struct ls_map sig = { NULL, 0, 0 };
+	char bpath[4096];
+	char spath[4096];
+	struct kts_wr wr;
+	int rc;
+	int r;
+
+	*used = 0;
+	snprintf(bpath, sizeof(bpath), "%s.parts/blocks.dat", sigpath);
+	snprintf(spath, sizeof(spath), "%s.parts/block-signatures.dat",
+	    sigpath);
+	if (access(sigpath, F_OK) == 0 || access(bpath, F_OK) != 0)
+		return CLI_EXIT_OK;
+	*used = 1;
+	if ((rc = ls_map(bpath, &blk)) != 0 || (rc = ls_map(spath, &sig)) != 0)
+		goto out;
+	kts_wr_init(&wr, KTS_LS_MAX_READ);
+	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, &wr, res);
+	if (r == 0 && res->status != KTS_LS_FAILED &&
+	    (r = kts_wr_take(&wr, &m->p, &m->len)) == 0)
+		m->mapped = 0;
+	kts_wr_free(&wr);
+	if (r != 0) {
+		cli_err("%s.parts: cannot join: %s", sigpath, kts_strerror(r));
+		rc = CLI_EXIT_FAILURE;
+	}
+out:
+	ls_unmap(&blk);
+	ls_unmap(&sig);
+	return rc;
+}
+
+/* The signature file, or its async parts joined. */
+static int
+load_sig(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
+    int *failed)
+{
+	int used;
+	int rc;
+
+	*failed = 0;
+	memset(m, 0, sizeof(*m));
+	if ((rc = load_parts(sigpath, m, res, &used)) != 0 || used) {
+		*failed = rc == 0 && res->status == KTS_LS_FAILED;
+		return rc;
+	}
+	return ls_map(sigpath, m);
+}
+
 /* Check log against sigpath; res gets the verdict.  An exit code. */
 static int
 check_one(struct vrun *v, const char *log, const char *sigpath,
@@ -386,11 +518,12 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 {
 	struct kts_ls_lines lr;
 	struct ls_map m;
+	int failed;
 	int fd = -1;
 	int rc;
 	int r;
 
-	if ((rc = ls_map(sigpath, &m)) != 0)
+	if ((rc = load_sig(sigpath, &m, res, &failed)) != 0 || failed)
 		return rc;
 	if ((rc = open_log(log, &fd)) != 0) {
 		ls_unmap(&m);
@@ -439,6 +572,20 @@ json_begin(struct vrun *v, const char *log, const char *sigpath)
 	jw_arr_begin(&v->w, "blocks");
 }
 
+/* The failing block's verdict, if the verifier stopped inside it. */
+static void
+mark_failed(struct vrun *v, const struct kts_ls_vres *res)
+{
+	struct kts_ls_binfo bi;
+
+	memset(&bi, 0, sizeof(bi));
+	bi.block = res->block;
+	bi.status = KTS_LS_FAILED;
+	bi.what = res->what;
+	if (res->block > v->n_st || !v->st[res->block - 1].checked)
+		keep_status(v, &bi);
+}
+
 /* Verify logs [0, n) as one chain; an exit code. */
 static int
 run(struct vrun *v)
@@ -473,10 +620,20 @@ run(struct vrun *v)
 		}
 		v->first_time = v->last_time = v->unsigned_blocks = 0;
 		memset(&res, 0, sizeof(res));
-		json_begin(v, o->args[i], sigpath);
+		if (!o->proofs)
+			json_begin(v, o->args[i], sigpath);
 		if ((rc = check_one(v, o->args[i], sigpath, &lo, &res)) != 0)
 			break;
-		if (o->json) {
+		if (o->proofs) {
+			if (res.status == KTS_LS_FAILED && res.block != 0)
+				mark_failed(v, &res);
+			rc = ls_proofs_emit(o->args[i], sigpath, v->st, v->n_st,
+			    !o->no_text);
+			if (rc != 0 || res.status != KTS_LS_OK)
+				print_failure_stderr(o->args[i], &res);
+			if (rc != 0 && res.status == KTS_LS_OK)
+				break;
+		} else if (o->json) {
 			json_result(v, &res);
 			jw_obj_end(&v->w);
 			jw_finish(&v->w);
@@ -495,8 +652,8 @@ run(struct vrun *v)
 	return rc;
 }
 
-int
-ls_cmd_verify(int argc, char **argv)
+static int
+verify_main(int argc, char **argv, int proofs)
 {
 	struct vopts o;
 	struct vrun v;
@@ -505,6 +662,7 @@ ls_cmd_verify(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	cli_vtrust_init(&o.t);
 	o.policy = -1;
+	o.proofs = proofs;
 	memset(&v, 0, sizeof(v));
 	v.o = &o;
 	if ((rc = parse_args(argc, argv, &o)) != 0) {
@@ -515,6 +673,19 @@ ls_cmd_verify(int argc, char **argv)
 		goto out;
 	rc = run(&v);
 out:
+	free(v.st);
 	cli_vtrust_free(&o.t);
 	return rc;
+}
+
+int
+ls_cmd_verify(int argc, char **argv)
+{
+	return verify_main(argc, argv, 0);
+}
+
+int
+ls_cmd_proofs(int argc, char **argv)
+{
+	return verify_main(argc, argv, 1);
 }

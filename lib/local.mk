@@ -18,7 +18,7 @@ lib_libkts_la_SOURCES = \
 	lib/calstore.c lib/calstore.h \
 	lib/tree.c lib/tree.h \
 	lib/logsig.h lib/logsig_fmt.c lib/logsig_lines.c lib/logsig_blk.c \
-	lib/logsig_verify.c \
+	lib/logsig_verify.c lib/logsig_tree.c \
 	lib/net.c lib/net.h \
 	lib/upstream.c lib/upstream.h \
 	lib/prom.c lib/prom.h \

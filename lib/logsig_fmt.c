@@ -159,9 +159,6 @@ parse_hdr(struct pe *pe, const struct kts_tlv *t)
 	    (r = need(pe, t, 2, "missing seed (02)")) != 0 ||
 	    (r = need(pe, t, 4, "missing input hash (03)")) != 0)
 		return r;
-	if (pe->e->u.hdr.input.alg != pe->e->u.hdr.alg)
-		return kts_pfail(pe->pc, KTS_EFORMAT, t,
-		    "input hash algorithm differs from the block's");
 	return 0;
 }
 

@@ -142,6 +142,10 @@ endif
 TESTS += tests/integration/bench.sh
 EXTRA_DIST += tests/integration/bench.sh
 
+## kts logsig: vectors offline, then sign, tamper, chain, extract, proofs
+## and extend against a kts-stack on 127.0.0.1; about 15 s.
+TESTS += tests/integration/logsig.sh
+EXTRA_DIST += tests/integration/logsig.sh
 ## kts logsig follow on a kts-stack: bursts, a rotation, an aggregator
 ## outage and its return, SIGTERM, restart, stdin; about 35 s.
 TESTS += tests/integration/logsig_follow.sh
