@@ -13,7 +13,7 @@
 # Then: a restarted follow continues the same signature file; a log
 # truncated in place; standard input; and a follower whose aggregator never answers writes unsigned
 # blocks (the oldest when its queue is full, the rest on stop; verify:
-# inconclusive) and loses nothing.
+# inconclusive) and loses nothing: `kts logsig resign` then signs them.
 # Every wait is bounded (wait_for: at most 15 s); the stack, the
 # restarted leaf and every follower are stopped on any exit.
 set -u
@@ -313,6 +313,12 @@ check "unreachable aggregator: a full queue writes the oldest unsigned" \
     test "$(grep -c 'block_unsigned.*queue of blocks waiting for it was full' \
     "$T/events3")" -eq 2
 verify_lines "unsigned blocks: inconclusive, every line there" 1 13 \
+    --ver-int "$T/down.log"
+"$kts" logsig resign -q -S "$KTS_AGGR_URL" "$T/down.log.logsig" \
+    >"$T/resign.out" 2>&1
+check "kts logsig resign signs what follow left unsigned (exit $?)" \
+    test $? -eq 0
+verify_lines "after resign: verified, every line there" 0 13 \
     --ver-int "$T/down.log"
 
 echo "logsig_follow.sh: $pass passed, $fail failed"
