@@ -287,6 +287,23 @@ cp "$1" "$T/trunc.old.logsig"
 verify_lines "truncated: old content and new log verify as one chain" 0 3 \
     --ver-int -- "$T/trunc.old" "$tl"
 
+# --- line ends written one byte at a time ---------------------------------
+# a CR, CR CR LF, LF, lone CR, CR: lines "a", "", "b", "", "c" for logksi.
+bl=$T/bytes.log
+: >"$bl"
+"$kts" logsig follow --json --poll-ms 10 -S "$KTS_AGGR_URL" "$bl" \
+    >"$T/events5" 2>"$T/follow5.err" &
+fpid=$!
+wait_for "the bytes follower's start" grep -q '"event":"start"' "$T/events5"
+for b in 'a' '\r' '\r' '\n' 'b' '\n' '\r' 'c' '\r'; do
+	printf "$b" >>"$bl"
+	sleep 0.03
+done
+sleep 0.2
+stop_follow
+verify_lines "bytes: follow frames lines as the verifier does" 0 5 \
+    --ver-int "$bl"
+
 # --- standard input --------------------------------------------------------
 seq 1 100 >"$T/seq.log"
 "$kts" logsig follow -q --block-records 16 -S "$KTS_AGGR_URL" \
