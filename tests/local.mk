@@ -146,8 +146,9 @@ EXTRA_DIST += tests/integration/bench.sh
 ## and extend against a kts-stack on 127.0.0.1; about 15 s.
 TESTS += tests/integration/logsig.sh
 EXTRA_DIST += tests/integration/logsig.sh
-## kts logsig follow on a kts-stack: bursts, a rotation, an aggregator
-## outage and its return, SIGTERM, restart, stdin; about 35 s.
+## kts logsig follow on a kts-stack: bursts, rotations, an aggregator
+## outage and its return, SIGTERM, restart, truncation, stdin, resign;
+## 37 checks, about 35 s.
 TESTS += tests/integration/logsig_follow.sh
 EXTRA_DIST += tests/integration/logsig_follow.sh
 

@@ -37,7 +37,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+# Also when a reader of the output goes away (| head): no stack left over.
+trap 'exit 1' HUP INT PIPE TERM
 
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
