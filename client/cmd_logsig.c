@@ -24,6 +24,7 @@ static const struct sub subs[] = {
 	{ "resign", ls_cmd_resign, "sign the blocks left unsigned" },
 	{ "extend", ls_cmd_extend, "extend every block signature to a "
 	    "publication" },
+	{ "follow", ls_cmd_follow, "sign a growing log as it is written" },
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))

@@ -21,9 +21,11 @@ client_kts_SOURCES = \
 	client/logsig_walk.c \
 	client/logsig_proofs.c \
 	client/logsig_resign.c \
-	client/logsig_diag.c
+	client/logsig_diag.c \
+	client/logsig_follow.c
 client_kts_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 client_kts_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)
 
 dist_man_MANS += docs/kts.1
 EXTRA_DIST += docs/verify.md docs/performance.md docs/logsig.md docs/logsig-lib.md docs/siem.md
+EXTRA_DIST += docs/logsig-follow.md

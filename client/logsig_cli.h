@@ -61,6 +61,29 @@
 /* Bytes gathered before one write to the signature file. */
 #define LS_OUT_FLUSH (256u * 1024u)
 
+/*
+ * Follow mode (kts logsig follow): closed blocks held in memory while
+ * they wait for a signature, and their bytes.  An aggregator outage of
+ * an hour with a block every 10 s makes 360 blocks; 4096 blocks of a
+ * busy log with record hashes (about 40 KB a 1024-record block) pin
+ * about 160 MB, so the bytes have a cap of their own.  When either is
+ * reached the oldest block is written with an unsigned marker (to be
+ * signed later): reading never stops and no line is lost.
+ */
+#define LS_FOLLOW_QUEUE 4096u
+#define LS_FOLLOW_QUEUE_MAX 65536u	/* the ring itself: about 10 MB */
+#define LS_FOLLOW_QUEUE_BYTES (64u * 1024u * 1024u)
+
+/* Follow mode: first and longest wait before a failed block is retried. */
+#define LS_RETRY_FIRST_MS 1000u
+#define LS_RETRY_MAX_MS 30000u
+
+/* Follow mode: the texts of unsigned markers (0x904.02.02). */
+#define LS_TEXT_QUEUE_FULL "Not signed: the aggregator was unreachable " \
+	"and the queue of blocks waiting for it was full."
+#define LS_TEXT_STOPPED "Not signed: the aggregator was unreachable " \
+	"when kts logsig follow stopped."
+
 /* The close reasons rsyslog and logksi write (spec/logsig.md 1.3). */
 #define LS_CLOSE_FILE "Block closed due to file closure."
 #define LS_CLOSE_TIME_FMT "Block closed due to reaching time limit %llu"
@@ -73,11 +96,20 @@ struct ls_file {
 	const char *path;		/* borrowed */
 	char *tmp;			/* owned; NULL for stdout */
 	int fd;
+	int direct;			/* written in place (follow) */
 	struct kts_wr buf;		/* pending bytes */
 };
 
 /* ls_file_open - start PATH.  Returns an exit code (message printed). */
 int ls_file_open(struct ls_file *f, const char *path);
+
+/*
+ * ls_file_open_direct - start PATH in place (truncated, or appended to
+ * if append): every block is written as soon as it is ready, so the
+ * file grows with the log (kts logsig follow).  Commit then fsyncs and
+ * closes.  Exit code.
+ */
+int ls_file_open_direct(struct ls_file *f, const char *path, int append);
 
 /* ls_file_put - append; written out in LS_OUT_FLUSH pieces.  Exit code. */
 int ls_file_put(struct ls_file *f, const uint8_t *p, size_t n);
@@ -102,6 +134,24 @@ struct ls_map {
  */
 int ls_map(const char *path, struct ls_map *m);
 void ls_unmap(struct ls_map *m);
+
+/*
+ * Follow mode: one signature file being written.  Blocks of several
+ * files (before and after a rotation) can wait in the ring at once; a
+ * sink is closed when its last block is written.
+ */
+struct ls_sink {
+	struct ls_file f;
+	char *log;			/* the log it signs (owned) */
+	char *path;			/* where it is (owned) */
+	uint64_t closed;		/* blocks closed into it */
+	uint64_t written;		/* blocks written to it */
+	uint64_t unsigned_blocks;	/* of which with an unsigned marker */
+	uint64_t lines;			/* log lines written */
+	struct kts_imprint output;	/* last leaf written */
+	int done;			/* its last block is written */
+	struct ls_sink *next;		/* the pipe's list of sinks */
+};
 
 /* A block as ls_walk hands it over: its records, made from the log. */
 struct ls_wblk {
@@ -177,11 +227,38 @@ struct ls_qblk {
 	uint64_t count;			/* records, metarecords included */
 	struct kts_sig *sig;		/* once signed (owned) */
 	int state;			/* LS_Q_* */
+	/* Follow mode only: */
+	struct ls_sink *sink;		/* its file (the pipe owns it) */
+	uint64_t block;			/* its number in the file, 1-based */
+	uint64_t lines;			/* log lines in it */
+	int last;			/* the file's last block */
+	const char *text;		/* why unsigned (static) */
+	struct kts_imprint output;	/* its last leaf */
 };
 
-#define LS_Q_WAITING 0
+#define LS_Q_WAITING 0			/* asked; the answer is awaited */
 #define LS_Q_SIGNED 1
 #define LS_Q_UNSIGNED 2			/* written with an unsigned marker */
+#define LS_Q_RETRY 3			/* follow: to be asked (again) */
+
+/* Follow mode: what the pipeline reports. */
+enum ls_ev_kind {
+	LS_EV_BLOCK = 1,	/* a block was written (signed or not) */
+	LS_EV_FAILED,		/* signing failed; blocks kept, retried */
+	LS_EV_RECOVERED,	/* a signature came after failures */
+	LS_EV_FILE_DONE		/* a signature file was closed */
+};
+
+struct ls_event {
+	enum ls_ev_kind kind;
+	const struct ls_sink *sink;	/* BLOCK, FILE_DONE */
+	const struct ls_qblk *qb;	/* BLOCK */
+	const char *why;		/* FAILED: the reason */
+	uint64_t waiting;		/* blocks not yet signed */
+	uint64_t retry_ms;		/* FAILED: next try in */
+};
+
+typedef void (*ls_event_fn)(void *arg, const struct ls_event *ev);
 
 /* What a pipeline is asked to do. */
 struct ls_popts {
@@ -194,6 +271,18 @@ struct ls_popts {
 	const char *unsigned_text;	/* non-NULL: do not sign, mark */
 	const struct cli_service *svc;	/* aggregator (NULL if unsigned) */
 	int quiet;			/* no progress display */
+	/*
+	 * Follow mode: never wait inside a call (the caller runs the event
+	 * loop and calls ls_pipe_tick), keep blocks whose signing failed
+	 * and ask again with a backoff, write blocks in place as soon as
+	 * they are ready, into one sink per log file.
+	 */
+	int follow;
+	unsigned queue;			/* ring places (0: window) */
+	size_t queue_bytes;		/* bytes of queued blocks (0: none) */
+	uint64_t retry_max_ms;		/* longest backoff */
+	ls_event_fn event;		/* reports (may be NULL) */
+	void *event_arg;
 };
 
 /* The pipeline: lines in, a LOGSIG12 file out. */
@@ -204,7 +293,14 @@ struct ls_pipe {
 	int seed_fd;
 	struct event_base *base;
 	struct cli_signer *signer;
-	struct ls_qblk *q;		/* ring of window places */
+	struct ls_qblk *q;		/* ring of qcap places */
+	unsigned qcap;			/* window, or o->queue in follow */
+	size_t q_bytes;			/* follow: bytes of queued blocks */
+	struct ls_sink *sink;		/* follow: file of new blocks */
+	struct ls_sink *sinks;		/* follow: every open sink */
+	uint64_t retry_at;		/* follow: monotonic ms of next try */
+	uint64_t backoff_ms;		/* follow: current wait, 0 = none */
+	uint64_t block_lines;		/* lines in the open block */
 	uint64_t q_first;		/* tag of the oldest queued block */
 	uint64_t q_next;		/* tag of the next block */
 	uint64_t file_tag0;		/* tag of the file's first block */
@@ -250,6 +346,24 @@ int ls_pipe_close_block(struct ls_pipe *p, const char *reason);
  */
 int ls_pipe_end(struct ls_pipe *p);
 
+/*
+ * Follow mode.  ls_pipe_sink_begin starts a signature file at path
+ * (written in place; if append, continued after its last block) for
+ * log; ls_pipe_sink_rename records that it was moved;
+ * ls_pipe_sink_end closes its last block with the file-closure
+ * metarecord (the file is closed once that block is written).
+ * ls_pipe_tick asks for due signatures and writes what is ready;
+ * ls_pipe_pending counts blocks not yet written; ls_pipe_give_up marks
+ * them all unsigned with text and writes them.  Exit codes.
+ */
+int ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path,
+    int append);
+int ls_pipe_sink_rename(struct ls_pipe *p, const char *log, const char *path);
+int ls_pipe_sink_end(struct ls_pipe *p);
+int ls_pipe_tick(struct ls_pipe *p);
+uint64_t ls_pipe_pending(const struct ls_pipe *p);
+int ls_pipe_give_up(struct ls_pipe *p, const char *text);
+
 /* ls_pipe_output - the last leaf so far (the next input hash). */
 void ls_pipe_output(const struct ls_pipe *p, struct kts_imprint *out);
 
@@ -262,6 +376,7 @@ uint64_t ls_monotonic_ms(void);
 int ls_cmd_sign(int argc, char **argv);
 int ls_cmd_verify(int argc, char **argv);
 int ls_cmd_extract(int argc, char **argv);
+int ls_cmd_follow(int argc, char **argv);
 int ls_cmd_extend(int argc, char **argv);
 int ls_cmd_proofs(int argc, char **argv);
 int ls_cmd_resign(int argc, char **argv);

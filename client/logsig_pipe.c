@@ -8,7 +8,19 @@
  * block before it are signed.  So hashing runs ahead while the service
  * answers, memory stays bounded by the window, and the file on disk is
  * always a prefix of the final one until it is renamed into place.
+ *
+ * Follow mode (kts logsig follow) changes three things.  Nothing waits
+ * inside a call: the caller runs the event loop and calls
+ * ls_pipe_tick().  A block whose signing failed goes back to LS_Q_RETRY
+ * and is asked again after a backoff (1 s doubling to retry_max_ms), so
+ * an aggregator outage only delays the file; when the ring (o->queue
+ * blocks, o->queue_bytes bytes) is full, the oldest block is written
+ * with an unsigned marker instead of stopping the reader.  And blocks go
+ * to sinks, one signature file per log file, written in place as soon
+ * as each block is ready; after a rotation blocks of the old and the new
+ * file share the ring, still strictly in order.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +73,22 @@ ls_file_open(struct ls_file *f, const char *path)
 	}
 	/* mkstemp makes 0600; a signature file is not a secret. */
 	(void)fchmod(f->fd, 0644);
+	return CLI_EXIT_OK;
+}
+
+int
+ls_file_open_direct(struct ls_file *f, const char *path, int append)
+{
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	f->direct = 1;
+	kts_wr_init(&f->buf, LS_OUT_FLUSH);
+	f->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (append ? O_APPEND : O_TRUNC), 0644);
+	if (f->fd < 0) {
+		cli_err("%s: cannot create: %s", path, strerror(errno));
+		return CLI_EXIT_IO;
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -117,6 +145,17 @@ ls_file_commit(struct ls_file *f)
 
 	if ((rc = file_flush(f)) != 0)
 		return rc;
+	if (f->direct) {
+		rc = fsync(f->fd) != 0 || close(f->fd) != 0;
+		f->fd = -1;
+		kts_wr_free(&f->buf);
+		if (rc != 0) {
+			cli_err("%s: cannot write: %s", f->path,
+			    strerror(errno));
+			return CLI_EXIT_IO;
+		}
+		return CLI_EXIT_OK;
+	}
 	if (f->tmp == NULL) {
 		kts_wr_free(&f->buf);
 		return CLI_EXIT_OK;
@@ -141,6 +180,11 @@ ls_file_commit(struct ls_file *f)
 void
 ls_file_abort(struct ls_file *f)
 {
+	if (f->direct && f->fd >= 0) {
+		/* What is written stays: a prefix of whole blocks. */
+		(void)file_flush(f);
+		close(f->fd);
+	}
 	if (f->tmp != NULL) {
 		if (f->fd >= 0)
 			close(f->fd);
@@ -208,7 +252,67 @@ ls_unmap(struct ls_map *m)
 static struct ls_qblk *
 qslot(struct ls_pipe *p, uint64_t tag)
 {
-	return &p->q[tag % p->o->window];
+	return &p->q[tag % p->qcap];
+}
+
+static void
+event(struct ls_pipe *p, struct ls_event *ev)
+{
+	/* A block being written (and its file) no longer waits. */
+	ev->waiting = ls_pipe_pending(p) -
+	    (ev->kind == LS_EV_BLOCK || ev->kind == LS_EV_FILE_DONE);
+	if (p->o->event != NULL)
+		p->o->event(p->o->event_arg, ev);
+}
+
+/*
+ * Follow mode: signing failed (why).  The first failure after a retry
+ * time sets the next one, 1 s doubling to retry_max_ms; the failures of
+ * the other blocks of the same attempt change nothing.
+ */
+static void
+note_failure(struct ls_pipe *p, const char *why)
+{
+	struct ls_event ev;
+	uint64_t now = ls_monotonic_ms();
+
+	if (p->retry_at > now)
+		return;
+	if (p->backoff_ms == 0)
+		p->backoff_ms = LS_RETRY_FIRST_MS;
+	else if ((p->backoff_ms *= 2) > p->o->retry_max_ms)
+		p->backoff_ms = p->o->retry_max_ms;
+	p->retry_at = now + p->backoff_ms;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = LS_EV_FAILED;
+	ev.why = why;
+	ev.retry_ms = p->backoff_ms;
+	event(p, &ev);
+}
+
+/* Follow mode: the answer for qb. */
+static void
+follow_signed(struct ls_pipe *p, struct ls_qblk *qb, struct kts_sig *sig,
+    int rc, const char *why)
+{
+	struct ls_event ev;
+
+	if (rc != 0) {
+		kts_sig_free(sig);
+		qb->state = LS_Q_RETRY;
+		note_failure(p, why);
+		return;
+	}
+	qb->sig = sig;
+	qb->state = LS_Q_SIGNED;
+	if (p->backoff_ms == 0)
+		return;
+	/* Back: everything kept is asked for at the next tick. */
+	p->backoff_ms = 0;
+	p->retry_at = 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = LS_EV_RECOVERED;
+	event(p, &ev);
 }
 
 static void
@@ -218,9 +322,18 @@ on_signed(void *arg, uint64_t tag, struct kts_sig *sig, int rc,
 	struct ls_pipe *p = arg;
 	struct ls_qblk *qb;
 
-	if (tag < p->q_first || tag >= p->q_next)
-		return;		/* a block of an aborted file */
+	if (tag < p->q_first || tag >= p->q_next) {
+		kts_sig_free(sig);
+		return;		/* aborted, or written unsigned meanwhile */
+	}
 	qb = qslot(p, tag);
+	if (p->o->follow) {
+		if (qb->state == LS_Q_WAITING)
+			follow_signed(p, qb, sig, rc, why);
+		else
+			kts_sig_free(sig);
+		return;
+	}
 	if (rc != 0) {
 		if (p->rc == 0)
 			cli_err("%s: block %llu: aggregator %s: %s", p->log,
@@ -249,7 +362,7 @@ put_bsig(struct ls_pipe *p, struct ls_qblk *qb, struct kts_wr *wr)
 	if (qb->state == LS_Q_UNSIGNED) {
 		bs.kind = KTS_LS_SIG_NONE;
 		bs.root = qb->root;
-		bs.text = p->o->unsigned_text;
+		bs.text = qb->text != NULL ? qb->text : p->o->unsigned_text;
 		return kts_ls_wr_bsig(wr, &bs);
 	}
 	if ((r = kts_sig_serialize(qb->sig, &sig, &len)) != 0)
@@ -278,29 +391,92 @@ count_time(struct ls_pipe *p, const struct ls_qblk *qb)
 		p->last_time = t;
 }
 
+static void
+sink_free(struct ls_sink *k)
+{
+	if (k == NULL)
+		return;
+	if (!k->done)
+		ls_file_abort(&k->f);
+	free(k->log);
+	free(k->path);
+	free(k);
+}
+
+/* Follow mode: qb was written to its sink; close the sink after its last. */
+static int
+sink_wrote(struct ls_pipe *p, struct ls_qblk *qb)
+{
+	struct ls_sink *k = qb->sink;
+	struct ls_sink **pp;
+	struct ls_event ev;
+	int rc;
+
+	if ((rc = file_flush(&k->f)) != 0)
+		return rc;
+	k->written++;
+	k->lines += qb->lines;
+	k->unsigned_blocks += qb->state != LS_Q_SIGNED;
+	k->output = qb->output;
+	p->q_bytes -= qb->len;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = LS_EV_BLOCK;
+	ev.sink = k;
+	ev.qb = qb;
+	event(p, &ev);
+	if (!qb->last)
+		return CLI_EXIT_OK;
+	if ((rc = ls_file_commit(&k->f)) != 0)
+		return rc;
+	k->done = 1;
+	ev.kind = LS_EV_FILE_DONE;
+	ev.qb = NULL;
+	event(p, &ev);
+	for (pp = &p->sinks; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	sink_free(k);
+	return CLI_EXIT_OK;
+}
+
+/* Write one ready block: its elements, then its 0x904. */
+static int
+write_block(struct ls_pipe *p, struct ls_qblk *qb)
+{
+	struct ls_file *f = qb->sink != NULL ? &qb->sink->f : &p->out;
+	struct kts_wr wr;
+	int rc;
+	int r;
+
+	kts_wr_init(&wr, KTS_LS_MAX_ELEM + 16);
+	if ((r = put_bsig(p, qb, &wr)) != 0) {
+		cli_err("%s: cannot encode a block signature: %s",
+		    p->log, kts_strerror(r));
+		kts_wr_free(&wr);
+		return CLI_EXIT_FAILURE;
+	}
+	rc = ls_file_put(f, qb->data, qb->len);
+	if (rc == 0)
+		rc = ls_file_put(f, wr.p, wr.len);
+	kts_wr_free(&wr);
+	if (rc == 0 && qb->sink != NULL)
+		rc = sink_wrote(p, qb);
+	return rc;
+}
+
 /* Write every leading block that is ready. */
 static int
 flush_ready(struct ls_pipe *p)
 {
 	struct ls_qblk *qb;
-	struct kts_wr wr;
 	int rc;
-	int r;
 
 	while (p->q_first < p->q_next &&
-	    (qb = qslot(p, p->q_first))->state != LS_Q_WAITING) {
-		kts_wr_init(&wr, KTS_LS_MAX_ELEM + 16);
-		if ((r = put_bsig(p, qb, &wr)) != 0) {
-			cli_err("%s: cannot encode a block signature: %s",
-			    p->log, kts_strerror(r));
-			kts_wr_free(&wr);
-			return CLI_EXIT_FAILURE;
-		}
-		rc = ls_file_put(&p->out, qb->data, qb->len);
-		if (rc == 0)
-			rc = ls_file_put(&p->out, wr.p, wr.len);
-		kts_wr_free(&wr);
-		if (rc != 0)
+	    ((qb = qslot(p, p->q_first))->state == LS_Q_SIGNED ||
+	    qb->state == LS_Q_UNSIGNED)) {
+		if ((rc = write_block(p, qb)) != 0)
 			return rc;
 		count_time(p, qb);
 		p->blocks++;
@@ -349,6 +525,40 @@ pump(struct ls_pipe *p)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Follow mode: ask for the signatures of the blocks in LS_Q_RETRY, oldest
+ * first, unless a retry time is still ahead or the signer's window is
+ * full.  Never waits.
+ */
+static int
+ask_due(struct ls_pipe *p)
+{
+	struct ls_qblk *qb;
+	uint64_t t;
+	int r;
+
+	if (p->retry_at > ls_monotonic_ms())
+		return CLI_EXIT_OK;
+	for (t = p->q_first; t < p->q_next; t++) {
+		if ((qb = qslot(p, t))->state != LS_Q_RETRY)
+			continue;
+		r = cli_signer_submit(p->signer, t, &qb->root, qb->level);
+		if (r == KTS_ETOOBIG)
+			break;
+		if (r == KTS_EIO) {
+			note_failure(p, "the aggregator is not reachable");
+			break;
+		}
+		if (r != 0) {
+			cli_err("%s: cannot ask for a signature: %s", p->log,
+			    kts_strerror(r));
+			return CLI_EXIT_FAILURE;
+		}
+		qb->state = LS_Q_WAITING;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Hand a closed block to the signer, waiting for room if needed. */
 static int
 submit(struct ls_pipe *p, uint64_t tag)
@@ -360,6 +570,10 @@ submit(struct ls_pipe *p, uint64_t tag)
 	if (p->o->unsigned_text != NULL) {
 		qb->state = LS_Q_UNSIGNED;
 		return CLI_EXIT_OK;
+	}
+	if (p->o->follow) {
+		qb->state = LS_Q_RETRY;
+		return ask_due(p);
 	}
 	while ((r = cli_signer_submit(p->signer, tag, &qb->root,
 	    qb->level)) == KTS_ETOOBIG)
@@ -413,6 +627,50 @@ open_block(struct ls_pipe *p)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Room in the ring for one more block.  sign waits for signatures; follow
+ * never waits: it writes the oldest block now, with an unsigned marker if
+ * it has no signature yet (the memory cap of LS_FOLLOW_QUEUE).
+ */
+static int
+make_room(struct ls_pipe *p)
+{
+	struct ls_qblk *qb;
+	int rc;
+
+	while (p->q_next - p->q_first >= p->qcap ||
+	    (p->o->follow && p->o->queue_bytes != 0 &&
+	    p->q_first < p->q_next &&
+	    p->q_bytes + p->cur.len > p->o->queue_bytes)) {
+		if (!p->o->follow) {
+			if ((rc = pump(p)) != 0)
+				return rc;
+			continue;
+		}
+		qb = qslot(p, p->q_first);
+		if (qb->state != LS_Q_SIGNED) {
+			qb->state = LS_Q_UNSIGNED;
+			qb->text = LS_TEXT_QUEUE_FULL;
+		}
+		if ((rc = flush_ready(p)) != 0)
+			return rc;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Follow mode: the bookkeeping of a block just closed into qb. */
+static void
+follow_closed(struct ls_pipe *p, struct ls_qblk *qb)
+{
+	assert(p->sink != NULL);
+	qb->sink = p->sink;
+	qb->block = ++p->sink->closed;
+	qb->lines = p->block_lines;
+	p->block_lines = 0;
+	ls_pipe_output(p, &qb->output);
+	p->q_bytes += qb->len;
+}
+
 int
 ls_pipe_close_block(struct ls_pipe *p, const char *reason)
 {
@@ -423,9 +681,8 @@ ls_pipe_close_block(struct ls_pipe *p, const char *reason)
 
 	if (p->b.n == 0 && reason == NULL)
 		return CLI_EXIT_OK;
-	while (p->q_next - p->q_first >= p->o->window)
-		if ((rc = pump(p)) != 0)
-			return rc;
+	if ((rc = make_room(p)) != 0)
+		return rc;
 	if (p->b.n == 0 && (rc = open_block(p)) != 0)
 		return rc;
 	if (reason != NULL && (r = kts_ls_blk_add_meta(&p->b,
@@ -439,6 +696,8 @@ ls_pipe_close_block(struct ls_pipe *p, const char *reason)
 	    (r = kts_wr_take(&p->cur, &qb->data, &qb->len)) != 0)
 		goto fail;
 	qb->count = count;
+	if (p->o->follow)
+		follow_closed(p, qb);
 	return submit(p, p->q_next++);
 fail:
 	cli_err("%s: cannot close block: %s", p->log, kts_strerror(r));
@@ -459,7 +718,8 @@ ls_pipe_line(struct ls_pipe *p, const uint8_t *line, size_t len)
 		return CLI_EXIT_FAILURE;
 	}
 	p->lines++;
-	if ((p->lines & 0xffff) == 0) {
+	p->block_lines++;
+	if ((p->lines & 0xffff) == 0 && !p->o->follow) {
 		if (p->base != NULL &&
 		    event_base_loop(p->base, EVLOOP_NONBLOCK) < 0)
 			return CLI_EXIT_FAILURE;
@@ -518,6 +778,111 @@ ls_pipe_end(struct ls_pipe *p)
 	return ls_file_commit(&p->out);
 }
 
+/* ---- follow mode ----------------------------------------------------------- */
+
+int
+ls_pipe_sink_begin(struct ls_pipe *p, const char *log, const char *path,
+    int append)
+{
+	struct ls_sink *k;
+	struct kts_wr wr;
+	int rc;
+
+	assert(p->o->follow && p->sink == NULL);
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->log = strdup(log)) == NULL ||
+	    (k->path = strdup(path)) == NULL) {
+		sink_free(k);
+		cli_err("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	if ((rc = ls_file_open_direct(&k->f, k->path, append)) != 0) {
+		k->done = 1;	/* nothing to close */
+		sink_free(k);
+		return rc;
+	}
+	kts_ls_bytes_imprint(p->b.prev, p->b.alg, &k->output);
+	k->next = p->sinks;
+	p->sinks = k;
+	p->sink = k;
+	p->log = k->log;
+	if (append)
+		return CLI_EXIT_OK;
+	kts_wr_init(&wr, 16);
+	if (kts_ls_wr_magic(&wr, KTS_LS_LOGSIG12) != 0) {
+		kts_wr_free(&wr);
+		return CLI_EXIT_FAILURE;
+	}
+	if ((rc = ls_file_put(&k->f, wr.p, wr.len)) == 0)
+		rc = file_flush(&k->f);
+	kts_wr_free(&wr);
+	return rc;
+}
+
+int
+ls_pipe_sink_rename(struct ls_pipe *p, const char *log, const char *path)
+{
+	char *l = strdup(log);
+	char *f = strdup(path);
+
+	if (l == NULL || f == NULL) {
+		free(l);
+		free(f);
+		cli_err("out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	free(p->sink->log);
+	free(p->sink->path);
+	p->sink->log = l;
+	p->sink->path = f;
+	p->sink->f.path = f;
+	p->log = l;
+	return CLI_EXIT_OK;
+}
+
+int
+ls_pipe_sink_end(struct ls_pipe *p)
+{
+	int rc;
+
+	assert(p->sink != NULL);
+	if ((rc = ls_pipe_close_block(p, LS_CLOSE_FILE)) != 0)
+		return rc;
+	qslot(p, p->q_next - 1)->last = 1;
+	p->sink = NULL;
+	return flush_ready(p);
+}
+
+int
+ls_pipe_tick(struct ls_pipe *p)
+{
+	int rc;
+
+	if ((rc = ask_due(p)) != 0)
+		return rc;
+	return flush_ready(p);
+}
+
+uint64_t
+ls_pipe_pending(const struct ls_pipe *p)
+{
+	return p->q_next - p->q_first;
+}
+
+int
+ls_pipe_give_up(struct ls_pipe *p, const char *text)
+{
+	struct ls_qblk *qb;
+	uint64_t t;
+
+	for (t = p->q_first; t < p->q_next; t++)
+		if ((qb = qslot(p, t))->state != LS_Q_SIGNED) {
+			qb->state = LS_Q_UNSIGNED;
+			qb->text = text;
+		}
+	return flush_ready(p);
+}
+
 void
 ls_pipe_output(const struct ls_pipe *p, struct kts_imprint *out)
 {
@@ -554,7 +919,8 @@ ls_pipe_init(struct ls_pipe *p, const struct ls_popts *o,
 		cli_err("cannot start the block builder: %s", kts_strerror(r));
 		return CLI_EXIT_ARGS;
 	}
-	if ((p->q = calloc(o->window, sizeof(*p->q))) == NULL) {
+	p->qcap = o->follow && o->queue != 0 ? o->queue : o->window;
+	if ((p->q = calloc(p->qcap, sizeof(*p->q))) == NULL) {
 		cli_err("out of memory");
 		return CLI_EXIT_FAILURE;
 	}
@@ -586,6 +952,13 @@ ls_pipe_free(struct ls_pipe *p)
 	}
 	free(p->q);
 	p->q = NULL;
+	while (p->sinks != NULL) {
+		struct ls_sink *k = p->sinks;
+
+		p->sinks = k->next;
+		sink_free(k);
+	}
+	p->sink = NULL;
 	if (p->out_open)
 		ls_file_abort(&p->out);
 	p->out_open = 0;

@@ -159,6 +159,11 @@ EXTRA_DIST += tests/integration/bench.sh
 ## and extend against a kts-stack on 127.0.0.1; about 15 s.
 TESTS += tests/integration/logsig.sh
 EXTRA_DIST += tests/integration/logsig.sh
+## kts logsig follow on a kts-stack: bursts, rotations, an aggregator
+## outage and its return, SIGTERM, restart, truncation, stdin, resign;
+## 37 checks, about 35 s.
+TESTS += tests/integration/logsig_follow.sh
+EXTRA_DIST += tests/integration/logsig_follow.sh
 
 ## Every lib/*.h compiles on its own (STYLE.md 16).
 TESTS += tests/headertest.sh
