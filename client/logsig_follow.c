@@ -8,10 +8,11 @@
  * read, and only complete lines are signed (a last line without its
  * terminator waits for it, or for the file to be rotated).  The line
  * framing is logksi's (lib/logsig_lines.c): LF, CR LF or a lone CR end a
- * line, and so does a NUL.  The signing pipeline (logsig_pipe.c, follow
- * mode) never waits: blocks wait in memory for their signatures, failed
- * ones are asked again with a backoff, and each block is written to the
- * signature file as soon as it and every block before it are signed.
+ * line; a NUL byte stops follow, as it stops kts logsig sign.  The
+ * signing pipeline (logsig_pipe.c, follow mode) never waits: blocks
+ * wait in memory for their signatures, failed ones are asked again with
+ * a backoff, and each block is written to the signature file as soon as
+ * it and every block before it are signed.
  *
  * Rotation: when FILE names another inode, the old file is read to its
  * end (its last line counts even without a terminator), its signature
@@ -542,6 +543,25 @@ line_too_long(struct follower *f)
 }
 
 /*
+ * A NUL byte ends a line, or the whole log, for a verifier (spec 2.1):
+ * what follows would be signed as other lines than the file holds, or
+ * not be covered at all.  As kts logsig sign does, refuse: stop cleanly
+ * with everything before it written.
+ */
+static int
+nul_byte(struct follower *f)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "line %llu holds a NUL byte, which a "
+	    "verifier takes for the end of the line or the log: stopping "
+	    "(have the writer escape control characters)",
+	    (unsigned long long)f->lineno + 1);
+	ev_note(f, "warning", f->p.log, NULL, msg);
+	return CLI_EXIT_FORMAT;
+}
+
+/*
  * Sign the complete lines in the buffer with logksi's framing (spec 2.1);
  * if final (the file is finished), also an unterminated last line.
  */
@@ -562,13 +582,8 @@ split_lines(struct follower *f, int final)
 			return line_too_long(f);
 		if (i == f->end && !final)
 			break;
-		if (i < f->end && f->buf[i] == '\0' && i == f->start) {
-			/* Verifiers take this NUL for the end of the log. */
-			ev_note(f, "warning", f->p.log, NULL, "a line starts "
-			    "with a NUL byte: verifiers stop reading there");
-			f->start++;
-			continue;
-		}
+		if (i < f->end && f->buf[i] == '\0')
+			return nul_byte(f);
 		if ((rc = take_line(f, f->buf + f->start, i - f->start)) != 0)
 			return rc;
 		f->skip_lf = i < f->end && f->buf[i] == '\r';
