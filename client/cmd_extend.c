@@ -98,123 +98,33 @@ bad:
 	return CLI_EXIT_ARGS;
 }
 
-/* Choose the publication (spec 6.7): *p, and its record if known. */
 static int
-choose(const struct eopts *o, const struct kts_sig *sig,
-    const struct kts_pubfile *pf, uint64_t *p, const struct kts_pubrec **pr)
+write_sig(const struct eopts *o, const struct kts_sig *ext)
 {
-	int64_t t;
-
-	*pr = NULL;
-	if (o->pub_time != NULL) {
-		if (kts_parse_time(o->pub_time, &t) != 0 || t < 0) {
-			cli_err("extend: -T wants epoch seconds or an ISO time");
-			return CLI_EXIT_ARGS;
-		}
-		*p = (uint64_t)t;
-		if (pf != NULL)
-			*pr = kts_pubfile_find(pf, *p);
-		return CLI_EXIT_OK;
-	}
-	if ((*pr = kts_pubfile_nearest(pf, kts_sig_signing_time(sig))) == NULL) {
-		cli_err("extend: %s has no publication after the signing time "
-		    "yet; try again after the next publication", o->pubfile);
-		return CLI_EXIT_EXTEND;
-	}
-	*p = (*pr)->data.time;
-	return CLI_EXIT_OK;
-}
-
-/* Ask for the chain A -> P; *resp holds the PDU the chain points into. */
-static int
-ask(const struct eopts *o, uint64_t a, uint64_t p, uint8_t **resp,
-    struct kts_ext_resp *er)
-{
-	struct kts_perr pe = { 0, 0, NULL };
-	struct kts_wr wr;
-	uint64_t id = cli_request_id();
-	size_t rlen = 0;
-	int rc;
-	int r;
-
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if ((r = kts_ext_req_build(&wr, o->svc.user, o->svc.key,
-	    strlen(o->svc.key), o->svc.hmac_alg, id, a, p)) != 0) {
-		kts_wr_free(&wr);
-		cli_err("cannot build the request: %s", kts_strerror(r));
-		return CLI_EXIT_FAILURE;
-	}
-	rc = cli_exchange(&o->svc, wr.p, wr.len, resp, &rlen);
-	kts_wr_free(&wr);
-	if (rc != 0)
-		return rc;
-	if ((r = kts_ext_resp_parse(*resp, rlen, o->svc.key, strlen(o->svc.key),
-	    er, &pe)) != 0) {
-		cli_parse_error(o->svc.url, r, &pe);
-		return r == KTS_EVERIFY ? CLI_EXIT_HMAC : CLI_EXIT_FORMAT;
-	}
-	if (er->status != 0) {
-		cli_err("%s refused: status 0x%04llx (%s)%s%.200s", o->svc.url,
-		    (unsigned long long)er->status, kts_status_str(er->status, 1),
-		    er->message != NULL ? ": " : "",
-		    er->message != NULL ? er->message : "");
-		return er->status == KTS_ST_AUTH_FAILURE ? CLI_EXIT_AUTH :
-		    CLI_EXIT_EXTEND;
-	}
-	if (er->req_id != id || er->chain == NULL) {
-		cli_err("%s: the answer is not for our request", o->svc.url);
-		return CLI_EXIT_EXTEND;
-	}
-	return CLI_EXIT_OK;
-}
-
-static int
-splice_and_write(const struct eopts *o, const struct kts_sig *sig,
-    const struct kts_ext_resp *er, const struct kts_pubrec *pr)
-{
-	struct kts_perr pe = { 0, 0, NULL };
-	struct kts_sig *ext = NULL;
-	struct kts_vresult res;
-	struct kts_vctx ctx;
 	uint8_t *out = NULL;
 	size_t len = 0;
-	int rc = CLI_EXIT_OK;
 	int r;
 
-	if ((r = kts_sig_extend(sig, er->chain, er->chain_len,
-	    pr != NULL ? pr->raw : NULL, pr != NULL ? pr->raw_len : 0, &ext,
-	    &pe)) != 0) {
-		cli_parse_error(o->svc.url, r, &pe);
-		return CLI_EXIT_FORMAT;
-	}
-	memset(&ctx, 0, sizeof(ctx));
-	if ((r = kts_verify(ext, KTS_POL_INTERNAL, &ctx, &res)) != 0 ||
-	    res.verdict != KTS_V_OK) {
-		cli_err("the extended signature does not verify: %s %s",
-		    kts_vcode_str(res.code), res.detail);
-		rc = CLI_EXIT_VERIFY;
-	} else if ((r = kts_sig_serialize(ext, &out, &len)) != 0 ||
+	if ((r = kts_sig_serialize(ext, &out, &len)) != 0 ||
 	    (r = kts_file_write(o->out, out, len)) != 0) {
 		cli_err("%s: cannot write: %s", o->out, kts_strerror(r));
-		rc = CLI_EXIT_IO;
+		free(out);
+		return CLI_EXIT_IO;
 	}
 	free(out);
-	kts_sig_free(ext);
-	return rc;
+	return CLI_EXIT_OK;
 }
 
 int
 cmd_extend(int argc, char **argv)
 {
-	const struct kts_pubrec *pr = NULL;
 	struct kts_pubfile *pf = NULL;
 	struct kts_sig *sig = NULL;
-	struct kts_ext_resp er;
+	struct kts_sig *ext = NULL;
+	struct cli_ext_to to;
 	struct eopts o;
-	uint8_t *resp = NULL;
 	char why[512] = "";
 	int64_t at;
-	uint64_t p = 0;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -231,16 +141,19 @@ cmd_extend(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((rc = choose(&o, sig, pf, &p, &pr)) != 0 ||
-	    (rc = ask(&o, kts_sig_signing_time(sig), p, &resp, &er)) != 0)
+	memset(&to, 0, sizeof(to));
+	to.pf = pf;
+	to.pf_name = o.pubfile;
+	if (o.pub_time != NULL && (rc = cli_ext_time(o.pub_time, &to)) != 0)
 		goto out;
-	rc = splice_and_write(&o, sig, &er, pr);
+	if ((rc = cli_extend_sig(&o.svc, sig, &to, &ext)) == 0)
+		rc = write_sig(&o, ext);
 	if (rc == 0 && strcmp(o.out, "-") != 0)
 		fprintf(stderr, "kts: extended to %llu%s: %s\n",
-		    (unsigned long long)p, pr != NULL ?
+		    (unsigned long long)to.used, to.with_rec ?
 		    " with its publication record" : "", o.out);
 out:
-	free(resp);
+	kts_sig_free(ext);
 	kts_pubfile_free(pf);
 	kts_sig_free(sig);
 	cli_service_free(&o.svc);

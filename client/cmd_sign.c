@@ -106,47 +106,6 @@ bad:
 	return CLI_EXIT_ARGS;
 }
 
-/* Send the request and make the signature; an exit code. */
-static int
-request(const struct sopts *o, const struct kts_imprint *h,
-    struct kts_sig **sig)
-{
-	struct kts_perr pe = { 0, 0, NULL };
-	const char *msg = NULL;
-	struct kts_wr wr;
-	uint8_t *resp = NULL;
-	size_t rlen = 0;
-	uint64_t id = cli_request_id();
-	uint64_t st = 0;
-	int rc;
-	int r;
-
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	if ((r = kts_aggr_req_build(&wr, o->svc.user, o->svc.key,
-	    strlen(o->svc.key), o->svc.hmac_alg, id, h, o->level)) != 0) {
-		cli_err("cannot build the request: %s", kts_strerror(r));
-		kts_wr_free(&wr);
-		return CLI_EXIT_FAILURE;
-	}
-	rc = cli_exchange(&o->svc, wr.p, wr.len, &resp, &rlen);
-	kts_wr_free(&wr);
-	if (rc != 0)
-		return rc;
-	r = kts_aggr_resp_to_sig(resp, rlen, o->svc.key, strlen(o->svc.key),
-	    o->svc.hmac_alg, id, o->level, &st, &msg, sig, &pe);
-	if (r == 0 && st != 0) {
-		cli_err("%s refused: status 0x%04llx (%s)%s%.200s", o->svc.url,
-		    (unsigned long long)st, kts_status_str(st, 0),
-		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
-		rc = st == KTS_ST_AUTH_FAILURE ? CLI_EXIT_AUTH : CLI_EXIT_AGGR;
-	} else if (r != 0) {
-		cli_parse_error(o->svc.url, r, &pe);
-		rc = r == KTS_EVERIFY ? CLI_EXIT_HMAC : CLI_EXIT_FORMAT;
-	}
-	free(resp);
-	return rc;
-}
-
 static int
 check_and_write(const struct sopts *o, const struct kts_sig *sig,
     const struct kts_imprint *h)
@@ -209,7 +168,7 @@ cmd_sign(int argc, char **argv)
 		rc = CLI_EXIT_ARGS;
 		goto out;
 	}
-	if ((rc = request(&o, &h, &sig)) == 0)
+	if ((rc = cli_sign_imprint(&o.svc, &h, o.level, &sig)) == 0)
 		rc = check_and_write(&o, sig, &h);
 out:
 	kts_sig_free(sig);

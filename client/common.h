@@ -85,6 +85,15 @@ int cli_service_ready(struct cli_service *s, const char *what);
 void cli_service_free(struct cli_service *s);
 
 /*
+ * cli_service_env - as cli_service_ready, but a missing URL comes from
+ * the environment variable url_var and missing credentials (unless the
+ * URL has some) from KTS_USER and KTS_KEY: what a sourced stack.env
+ * exports.  Returns an exit code.
+ */
+int cli_service_env(struct cli_service *s, const char *url_var,
+    const char *what);
+
+/*
  * cli_exchange - send one request PDU and get one response PDU.  Returns
  * an exit code; on failure one line says what went wrong.
  * Ownership: the caller frees *resp with free().
@@ -98,6 +107,40 @@ int cli_exchange(const struct cli_service *s, const uint8_t *req, size_t len,
  */
 int cli_hash_file(const char *path, uint8_t alg, struct kts_imprint *out);
 
+/*
+ * cli_sign_imprint - send h to the aggregator s at local tree height
+ * level and make the signature from its answer (KSI spec 7.11; the HMAC
+ * and request id are checked, the signature is not verified here).
+ * Returns an exit code; on failure one line says what went wrong.
+ * Ownership: the caller frees *sig with kts_sig_free().
+ */
+int cli_sign_imprint(const struct cli_service *s, const struct kts_imprint *h,
+    unsigned level, struct kts_sig **sig);
+
+/* Which publication to extend to (spec 6.7). */
+struct cli_ext_to {
+	const struct kts_pubfile *pf;	/* verified file, or NULL */
+	const char *pf_name;		/* its name, for messages */
+	int has_time;			/* extend to time, else to the first
+					 * publication in pf after signing */
+	uint64_t time;
+	uint64_t used;			/* out: the publication time used */
+	int with_rec;			/* out: its record was attached */
+};
+
+/* cli_ext_time - parse -T (epoch or ISO time) into to.  Exit code. */
+int cli_ext_time(const char *arg, struct cli_ext_to *to);
+
+/*
+ * cli_extend_sig - ask the extender svc for sig's calendar chain up to
+ * the chosen publication, attach the publication record if pf has it,
+ * and check the result with the internal policy.  Returns an exit code;
+ * on failure one line says why.
+ * Ownership: the caller frees *out with kts_sig_free().
+ */
+int cli_extend_sig(const struct cli_service *svc, const struct kts_sig *sig,
+    struct cli_ext_to *to, struct kts_sig **out);
+
 /* cli_request_id - a fresh request id (time and process based). */
 uint64_t cli_request_id(void);
 
@@ -107,6 +150,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_pubfile(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_extend(int argc, char **argv);
+int cmd_logsig(int argc, char **argv);
 
 /* cli_err - "kts: " + message + newline on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

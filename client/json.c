@@ -18,6 +18,13 @@ jw_init(struct jw *w, FILE *f)
 	w->first[0] = 1;
 }
 
+void
+jw_init_line(struct jw *w, FILE *f)
+{
+	jw_init(w, f);
+	w->line = 1;
+}
+
 static void
 indent(struct jw *w)
 {
@@ -58,13 +65,15 @@ member(struct jw *w, const char *key)
 	if (w->depth > 0) {
 		if (!w->first[w->depth])
 			fputc(',', w->f);
-		fputc('\n', w->f);
-		indent(w);
+		if (!w->line) {
+			fputc('\n', w->f);
+			indent(w);
+		}
 	}
 	w->first[w->depth] = 0;
 	if (key != NULL) {
 		put_string(w->f, key);
-		fputs(": ", w->f);
+		fputs(w->line ? ":" : ": ", w->f);
 	}
 }
 
@@ -86,7 +95,7 @@ close_container(struct jw *w, int c)
 	assert(w->depth > 0);
 	empty = w->first[w->depth];
 	w->depth--;
-	if (!empty) {
+	if (!empty && !w->line) {
 		fputc('\n', w->f);
 		indent(w);
 	}
@@ -201,5 +210,6 @@ jw_finish(struct jw *w)
 {
 	assert(w->depth == 0);
 	fputc('\n', w->f);
-	fflush(w->f);
+	if (!w->line)
+		fflush(w->f);
 }

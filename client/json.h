@@ -23,10 +23,18 @@ struct jw {
 	FILE *f;			/* output stream (borrowed) */
 	int depth;			/* open containers */
 	uint8_t first[JW_MAX_DEPTH];	/* nothing written yet at this level */
+	uint8_t line;			/* JSON Lines: no newlines inside */
 };
 
 /* jw_init - start writing one JSON value to f. */
 void jw_init(struct jw *w, FILE *f);
+
+/*
+ * jw_init_line - start one compact value on one line (JSON Lines, one
+ * record per line for a SIEM); jw_finish ends the line without flushing,
+ * so many records stream at file speed.
+ */
+void jw_init_line(struct jw *w, FILE *f);
 
 /*
  * Containers.  key is the member name inside an object, NULL inside an

@@ -22,6 +22,7 @@ static const struct cmd cmds[] = {
 	{ "pubfile", cmd_pubfile, "verify and list a publications file" },
 	{ "sign", cmd_sign, "sign a document (only its hash is sent)" },
 	{ "extend", cmd_extend, "extend a signature to a publication" },
+	{ "logsig", cmd_logsig, "sign and verify logs line by line" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -8,6 +8,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
 #include <assert.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -501,28 +502,35 @@ out:
 	return r;
 }
 
+/* The CRC-32 (IEEE 802.3, reflected) table, built once. */
+static uint32_t crc32_table[256];
+
+static void
+crc32_init(void)
+{
+	uint32_t k;
+	size_t i;
+	int j;
+
+	for (i = 0; i < 256; i++) {
+		k = (uint32_t)i;
+		for (j = 0; j < 8; j++)
+			k = (k & 1) ? 0xedb88320u ^ (k >> 1) : k >> 1;
+		crc32_table[i] = k;
+	}
+}
+
 uint32_t
 kts_crc32(const void *p, size_t n)
 {
-	static uint32_t table[256];
-	static int ready;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const uint8_t *b = p;
 	uint32_t c = 0xffffffffu;
 	size_t i;
 
-	if (!ready) {
-		uint32_t k;
-		int j;
-
-		for (i = 0; i < 256; i++) {
-			k = (uint32_t)i;
-			for (j = 0; j < 8; j++)
-				k = (k & 1) ? 0xedb88320u ^ (k >> 1) : k >> 1;
-			table[i] = k;
-		}
-		ready = 1;
-	}
+	/* The extender threads may be the first callers at once. */
+	pthread_once(&once, crc32_init);
 	for (i = 0; i < n; i++)
-		c = table[(c ^ b[i]) & 0xff] ^ (c >> 8);
+		c = crc32_table[(c ^ b[i]) & 0xff] ^ (c >> 8);
 	return c ^ 0xffffffffu;
 }

@@ -18,12 +18,12 @@ lib_libkts_la_SOURCES = \
 	lib/calstore.c lib/calstore.h \
 	lib/tree.c lib/tree.h \
 	lib/logsig.h lib/logsig_fmt.c lib/logsig_lines.c lib/logsig_blk.c \
-	lib/logsig_verify.c \
+	lib/logsig_verify.c lib/logsig_tree.c \
 	lib/net.c lib/net.h \
 	lib/upstream.c lib/upstream.h \
 	lib/prom.c lib/prom.h \
 	lib/reply.c lib/reply.h \
 	lib/conf.c lib/conf.h \
 	lib/users.c lib/users.h
-lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
+lib_libkts_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS) -pthread
 lib_libkts_la_LIBADD = $(CRYPTO_LIBS) $(EVENT_LIBS) $(LEVELDB_LIBS)

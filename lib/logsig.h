@@ -547,4 +547,35 @@ int kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 int kts_ls_recover(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
     size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res);
 
+/*
+ * A block's whole tree, for many record proofs: built once in O(n), then
+ * each chain in O(log n) (kts_ls_proof costs O(n) a record).
+ */
+struct kts_ls_tree;
+
+/*
+ * kts_ls_tree_build - the tree of a block with input hash input, seed
+ * and record hashes recs[0..n) (is_meta[i] != 0 for metarecords; may be
+ * NULL).  Returns 0, KTS_EINVAL (n = 0 or over the cap, an unknown or
+ * mixed algorithm) or KTS_ENOMEM.
+ * Ownership: free *out with kts_ls_tree_free().
+ */
+int kts_ls_tree_build(const struct kts_imprint *input, const uint8_t *seed,
+    size_t seed_len, const struct kts_imprint *recs, const uint8_t *is_meta,
+    uint64_t n, struct kts_ls_tree **out);
+
+/* kts_ls_tree_root - the block root and its level L(n). */
+void kts_ls_tree_root(const struct kts_ls_tree *t, struct kts_imprint *root,
+    unsigned *level);
+
+/*
+ * kts_ls_tree_chain - the record chain of record p (0-based), as
+ * kts_ls_proof gives it.  Returns 0 or KTS_EINVAL (p >= n).
+ * Ownership: out is the caller's; the embedded metarecord is not set.
+ */
+int kts_ls_tree_chain(const struct kts_ls_tree *t, uint64_t p,
+    struct kts_ls_chain *out);
+
+void kts_ls_tree_free(struct kts_ls_tree *t);
+
 #endif

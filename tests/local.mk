@@ -155,6 +155,11 @@ endif
 TESTS += tests/integration/bench.sh
 EXTRA_DIST += tests/integration/bench.sh
 
+## kts logsig: vectors offline, then sign, tamper, chain, extract, proofs
+## and extend against a kts-stack on 127.0.0.1; about 15 s.
+TESTS += tests/integration/logsig.sh
+EXTRA_DIST += tests/integration/logsig.sh
+
 ## Every lib/*.h compiles on its own (STYLE.md 16).
 TESTS += tests/headertest.sh
 EXTRA_DIST += tests/headertest.sh

@@ -163,12 +163,15 @@ usage(FILE *fp)
 	    "           [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify] [-q]\n"
 	    "       kts-bench http-baseline [--seconds S] [--connections N] "
 	    "[-q]\n"
+	    "       kts-bench logsig [--lines N] [--block-records R] [-q]\n"
 	    "  verify: signature verifications per second on one thread; "
 	    "parse: parses.\n"
 	    "  extend, sign: extension or aggregation requests per second "
 	    "against URL.\n"
 	    "  http-baseline: HTTP requests per second against a bare evhttp "
 	    "server.\n"
+	    "  logsig: log lines signed per second on one core, network "
+	    "wait excluded.\n"
 	    "  kts-bench SUBCOMMAND --help for the options; "
 	    "docs/performance.md for more.\n", fp);
 	return 3;
@@ -201,6 +204,8 @@ main(int argc, char **argv)
 		return kts_bench_sign(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "http-baseline") == 0)
 		return kts_bench_baseline(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "logsig") == 0)
+		return kts_bench_logsig(argc - 2, argv + 2);
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);

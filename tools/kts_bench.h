@@ -23,4 +23,10 @@ int kts_bench_extend(int argc, char **argv);
 int kts_bench_sign(int argc, char **argv);
 int kts_bench_baseline(int argc, char **argv);
 
+/*
+ * kts_bench_logsig - "kts-bench logsig": log lines signed a second on
+ * one core, the network wait excluded (kts_bench_logsig.c).
+ */
+int kts_bench_logsig(int argc, char **argv);
+
 #endif
