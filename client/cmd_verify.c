@@ -29,7 +29,6 @@ struct vopts {
 	const char *file;		/* -f */
 	const char *hash;		/* --hash */
 	struct cli_vtrust t;		/* -P, -V, --cnstr, --pub-str, -X... */
-	int policy;			/* enum kts_policy, -1 = default */
 	unsigned level;			/* --level */
 	int json;			/* --json */
 };
@@ -49,10 +48,6 @@ static const struct option long_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "hash", required_argument, NULL, CLI_OPT_HASH },
 	CLI_TRUST_LONG_OPTS,
-	{ "ver-int", no_argument, NULL, CLI_OPT_VER_INT },
-	{ "ver-key", no_argument, NULL, CLI_OPT_VER_KEY },
-	{ "ver-pub", no_argument, NULL, CLI_OPT_VER_PUB },
-	{ "ver-cal", no_argument, NULL, CLI_OPT_VER_CAL },
 	{ "level", required_argument, NULL, CLI_OPT_LEVEL },
 	{ "json", no_argument, NULL, CLI_OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
@@ -87,18 +82,6 @@ usage(FILE *f)
 }
 
 static int
-set_policy(struct vopts *o, int p)
-{
-	if (o->policy != -1 && o->policy != p) {
-		cli_err("give only one of --ver-int, --ver-key, --ver-pub and "
-		    "--ver-cal");
-		return CLI_EXIT_ARGS;
-	}
-	o->policy = p;
-	return CLI_EXIT_OK;
-}
-
-static int
 set_level(struct vopts *o, const char *arg)
 {
 	uint64_t v;
@@ -125,10 +108,6 @@ take_opt(struct vopts *o, int c, char *arg)
 	case CLI_OPT_HASH:	o->hash = arg; return 0;
 	case CLI_OPT_JSON:	o->json = 1; return 0;
 	case CLI_OPT_LEVEL:	return set_level(o, arg);
-	case CLI_OPT_VER_INT:	return set_policy(o, KTS_POL_INTERNAL);
-	case CLI_OPT_VER_KEY:	return set_policy(o, KTS_POL_KEY);
-	case CLI_OPT_VER_PUB:	return set_policy(o, KTS_POL_PUBFILE);
-	case CLI_OPT_VER_CAL:	return set_policy(o, KTS_POL_CALENDAR);
 	case 'h':
 		usage(stdout);
 		return -1;
@@ -149,7 +128,7 @@ check_opts(struct vopts *o)
 		cli_err("verify: give -f or --hash, not both");
 		return CLI_EXIT_ARGS;
 	}
-	return cli_vtrust_check(&o->t, "verify", &o->policy);
+	return cli_vtrust_check(&o->t, "verify");
 }
 
 static int
@@ -160,7 +139,6 @@ parse_args(int argc, char **argv, struct vopts *o)
 
 	memset(o, 0, sizeof(*o));
 	cli_vtrust_init(&o->t);
-	o->policy = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1)
 		if ((rc = take_opt(o, c, optarg)) != 0)
@@ -234,7 +212,7 @@ print_hint(const struct vopts *o, const struct vrun *v)
 
 	if (v->res.verdict != KTS_V_NA)
 		return;
-	if ((hint = cli_vtrust_hint(&o->t, o->policy)) != NULL)
+	if ((hint = cli_vtrust_hint(&o->t, o->t.policy)) != NULL)
 		printf("  %-19s %s\n", "hint:", hint);
 }
 
@@ -252,8 +230,8 @@ print_human(const struct vopts *o, const struct vrun *v)
 		printf("  %-19s %s: %s\n", "reason:", kts_vcode_msg(res->code),
 		    res->detail != NULL ? res->detail : "");
 	}
-	printf("  %-19s %s", "policy:", kts_policy_name(o->policy));
-	if ((int)res->policy != o->policy)
+	printf("  %-19s %s", "policy:", kts_policy_name(o->t.policy));
+	if ((int)res->policy != o->t.policy)
 		printf(" (decided by %s)", kts_policy_name(res->policy));
 	printf("\n  %-19s ", "signing time:");
 	cli_put_time(stdout, (int64_t)kts_sig_signing_time(s));
@@ -290,7 +268,7 @@ json_result(struct jw *w, const struct vopts *o, const struct vrun *v)
 	jw_str(w, "message", kts_vcode_msg(res->code));
 	jw_str(w, "detail", res->detail);
 	jw_str(w, "policy", kts_policy_name(res->policy));
-	jw_str(w, "requested_policy", kts_policy_name(o->policy));
+	jw_str(w, "requested_policy", kts_policy_name(o->t.policy));
 }
 
 static void
@@ -354,7 +332,7 @@ run(struct vopts *o, struct vrun *v)
 	    (rc = cli_vtrust_load(&o->t, &v->ctx)) != 0)
 		return rc;
 	v->ctx.level = o->level;
-	if ((r = kts_verify(v->sig, (enum kts_policy)o->policy, &v->ctx,
+	if ((r = kts_verify(v->sig, (enum kts_policy)o->t.policy, &v->ctx,
 	    &v->res)) != 0) {
 		cli_err("%s: verification could not run: %s", o->sig,
 		    kts_strerror(r));

@@ -369,8 +369,17 @@ sign_lines(struct ls_pipe *p, const struct sopts *o, int fd)
 			rc = r == KTS_ETOOBIG ? CLI_EXIT_FORMAT : CLI_EXIT_IO;
 			break;
 		}
-		if (!got)
+		if (!got && lr.nul_line == 0)
 			break;
+		if (lr.nul_line != 0) {
+			cli_err("%s: line %llu holds a NUL byte: a log signature "
+			    "verifier ends the line (or the log) there, so it "
+			    "cannot be signed as it is; have the writer escape "
+			    "control characters", p->log,
+			    (unsigned long long)lr.nul_line);
+			rc = CLI_EXIT_FORMAT;
+			break;
+		}
 		if ((rc = time_limit(p, o)) != 0 ||
 		    (rc = ls_pipe_line(p, line, len)) != 0)
 			break;

@@ -22,7 +22,6 @@
 
 struct vopts {
 	struct cli_vtrust t;		/* -P, -V, --cnstr, --pub-str, -X */
-	int policy;			/* enum kts_policy, -1 = default */
 	char **args;			/* LOG [LOGSIG], or LOG... after -- */
 	int n_args;
 	int chain;			/* "--" given: every arg is a log */
@@ -93,10 +92,6 @@ usage(FILE *f)
 
 static const struct option long_opts[] = {
 	CLI_TRUST_LONG_OPTS,
-	{ "ver-int", no_argument, NULL, CLI_OPT_VER_INT },
-	{ "ver-key", no_argument, NULL, CLI_OPT_VER_KEY },
-	{ "ver-pub", no_argument, NULL, CLI_OPT_VER_PUB },
-	{ "ver-cal", no_argument, NULL, CLI_OPT_VER_CAL },
 	{ "input-hash", required_argument, NULL, OPT_INPUT_HASH },
 	{ "ignore-desc-block-time", no_argument, NULL, OPT_IGNORE_TIME },
 	{ "legacy-level", no_argument, NULL, OPT_LEGACY_LEVEL },
@@ -123,18 +118,6 @@ usage_proofs(FILE *f)
 	    "Exit codes as 'kts logsig verify'.\n", f);
 }
 
-static int
-set_policy(struct vopts *o, int p)
-{
-	if (o->policy != -1 && o->policy != p) {
-		cli_err("logsig verify: give only one of --ver-int, --ver-key, "
-		    "--ver-pub and --ver-cal");
-		return CLI_EXIT_ARGS;
-	}
-	o->policy = p;
-	return CLI_EXIT_OK;
-}
-
 /* One option; an exit code, or -1 after --help. */
 static int
 take_opt(struct vopts *o, int c, char *arg)
@@ -144,10 +127,6 @@ take_opt(struct vopts *o, int c, char *arg)
 	if ((rc = cli_vtrust_opt(&o->t, c, arg)) != -2)
 		return rc;
 	switch (c) {
-	case CLI_OPT_VER_INT:	return set_policy(o, KTS_POL_INTERNAL);
-	case CLI_OPT_VER_KEY:	return set_policy(o, KTS_POL_KEY);
-	case CLI_OPT_VER_PUB:	return set_policy(o, KTS_POL_PUBFILE);
-	case CLI_OPT_VER_CAL:	return set_policy(o, KTS_POL_CALENDAR);
 	case OPT_INPUT_HASH:	o->input_hash = arg; return 0;
 	case OPT_IGNORE_TIME:	o->flags |= KTS_LS_V_IGNORE_TIME; return 0;
 	case OPT_LEGACY_LEVEL:	o->flags |= KTS_LS_V_LEGACY_LEVEL; return 0;
@@ -186,7 +165,7 @@ check_args(struct vopts *o)
 		cli_err("logsig verify: --excerpt checks one excerpt");
 		return CLI_EXIT_ARGS;
 	}
-	return cli_vtrust_check(&o->t, "logsig verify", &o->policy);
+	return cli_vtrust_check(&o->t, "logsig verify");
 }
 
 static int
@@ -225,7 +204,7 @@ policy_fn(void *arg, const struct kts_sig *sig,
 
 	ctx.doc_hash = doc_hash;
 	ctx.level = level;
-	r = kts_verify(sig, (enum kts_policy)v->o->policy, &ctx, res);
+	r = kts_verify(sig, (enum kts_policy)v->o->t.policy, &ctx, res);
 	if (r == 0)
 		v->decided = res->policy;
 	return r;
@@ -374,7 +353,7 @@ print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
 	if (res->status != KTS_LS_OK) {
 		print_failure(v, log, res);
 		if (res->what == KTS_LSW_SIG_NA &&
-		    (hint = cli_vtrust_hint(&v->o->t, v->o->policy)) != NULL)
+		    (hint = cli_vtrust_hint(&v->o->t, v->o->t.policy)) != NULL)
 			printf("  %-19s %s\n", "hint:", hint);
 		return;
 	}
@@ -385,7 +364,7 @@ print_human(struct vrun *v, const char *log, const struct kts_ls_vres *res)
 		printf("  %-19s %s to %s\n", "signed:",
 		    kts_time_utc((int64_t)v->first_time, t1, sizeof(t1)),
 		    kts_time_utc((int64_t)v->last_time, t2, sizeof(t2)));
-	printf("  %-19s %s\n", "policy:", kts_policy_name(v->o->policy));
+	printf("  %-19s %s\n", "policy:", kts_policy_name(v->o->t.policy));
 	if (res->has_output)
 		printf("  %-19s %s\n", "output hash:",
 		    kts_imprint_hex(&res->output, hex));
@@ -407,7 +386,7 @@ json_result(struct vrun *v, const struct kts_ls_vres *res)
 		jw_time(w, "last_signing_time", (int64_t)v->last_time);
 	}
 	jw_imprint(w, "output_hash", res->has_output ? &res->output : NULL);
-	jw_str(w, "policy", kts_policy_name(v->o->policy));
+	jw_str(w, "policy", kts_policy_name(v->o->t.policy));
 	if (res->status == KTS_LS_OK) {
 		jw_null(w, "failure");
 	} else {
@@ -497,7 +476,7 @@ load_parts(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
 	if ((rc = ls_map(bpath, &blk)) != 0 || (rc = ls_map(spath, &sig)) != 0)
 		goto out;
 	kts_wr_init(&wr, KTS_LS_MAX_READ);
-	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, &wr, res);
+	r = kts_ls_integrate(blk.p, blk.len, sig.p, sig.len, 0, &wr, res);
 	if (r == 0 && res->status != KTS_LS_FAILED &&
 	    (r = kts_wr_take(&wr, &m->p, &m->len)) == 0)
 		m->mapped = 0;
@@ -529,6 +508,27 @@ load_sig(const char *sigpath, struct ls_map *m, struct kts_ls_vres *res,
 	return ls_map(sigpath, m);
 }
 
+/*
+ * spec 2.1: a NUL byte at the start of a line ends the log for logksi's
+ * reader.  Bytes after it are covered by no signature, so a log that
+ * goes on after one does not verify, whatever the blocks before said.
+ */
+static void
+nul_stop(const struct kts_ls_lines *lr, struct kts_ls_vres *res)
+{
+	if (res->status == KTS_LS_FAILED || lr->nul_line == 0 ||
+	    !lr->done || (lr->start >= lr->end && lr->eof))
+		return;
+	res->status = KTS_LS_FAILED;
+	res->what = KTS_LSW_EXTRA_RECORD;
+	res->line = lr->nul_line;
+	res->block = 0;
+	res->rec = 0;
+	res->tag = 0;
+	res->detail = "a NUL byte starts this line: a log signature reader "
+	    "stops there, so what follows is covered by no signature";
+}
+
 /* Check log against sigpath; res gets the verdict.  An exit code. */
 static int
 check_one(struct vrun *v, const char *log, const char *sigpath,
@@ -552,6 +552,8 @@ check_one(struct vrun *v, const char *log, const char *sigpath,
 			r = kts_ls_verify_excerpt(m.p, m.len, &lr, lo, res);
 		else
 			r = kts_ls_verify(m.p, m.len, &lr, lo, res);
+		if (r == 0)
+			nul_stop(&lr, res);
 		kts_ls_lines_free(&lr);
 	}
 	if (fd != STDIN_FILENO)
@@ -682,7 +684,6 @@ verify_main(int argc, char **argv, int proofs)
 
 	memset(&o, 0, sizeof(o));
 	cli_vtrust_init(&o.t);
-	o.policy = -1;
 	o.proofs = proofs;
 	memset(&v, 0, sizeof(v));
 	v.o = &o;

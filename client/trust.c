@@ -17,6 +17,19 @@ cli_vtrust_init(struct cli_vtrust *t)
 	memset(t, 0, sizeof(*t));
 	cli_service_init(&t->x.svc);
 	t->pf_at = -1;
+	t->policy = -1;
+}
+
+static int
+set_policy(struct cli_vtrust *t, int p)
+{
+	if (t->policy != -1 && t->policy != p) {
+		cli_err("give only one of --ver-int, --ver-key, --ver-pub and "
+		    "--ver-cal");
+		return CLI_EXIT_ARGS;
+	}
+	t->policy = p;
+	return CLI_EXIT_OK;
 }
 
 int
@@ -38,6 +51,10 @@ cli_vtrust_opt(struct cli_vtrust *t, int c, char *arg)
 	case CLI_OPT_CNSTR:
 	case CLI_OPT_PUBFILE_TIME:
 		return cli_trust_opt(&t->trust, c, arg);
+	case CLI_OPT_VER_INT:	return set_policy(t, KTS_POL_INTERNAL);
+	case CLI_OPT_VER_KEY:	return set_policy(t, KTS_POL_KEY);
+	case CLI_OPT_VER_PUB:	return set_policy(t, KTS_POL_PUBFILE);
+	case CLI_OPT_VER_CAL:	return set_policy(t, KTS_POL_CALENDAR);
 	}
 	return -2;
 }
@@ -126,8 +143,10 @@ ext_path(const char *url)
 }
 
 int
-cli_vtrust_check(struct cli_vtrust *t, const char *cmd, int *policy)
+cli_vtrust_check(struct cli_vtrust *t, const char *cmd)
 {
+	int *policy = &t->policy;
+
 	if (*policy == KTS_POL_CALENDAR && t->ext == NULL) {
 		cli_err("%s: --ver-cal needs an extender (-X)", cmd);
 		return CLI_EXIT_ARGS;

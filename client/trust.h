@@ -16,7 +16,10 @@
 #include "pdu.h"
 #include "verify.h"
 
-/* The getopt_long entries of the trust options, for a command's table. */
+/*
+ * The getopt_long entries of the trust and policy options, for a
+ * command's table.
+ */
 #define CLI_TRUST_LONG_OPTS \
 	{ "ext-user", required_argument, NULL, CLI_OPT_EXT_USER }, \
 	{ "ext-key", required_argument, NULL, CLI_OPT_EXT_KEY }, \
@@ -25,7 +28,11 @@
 	{ "cnstr", required_argument, NULL, CLI_OPT_CNSTR }, \
 	{ "pubfile-time", required_argument, NULL, CLI_OPT_PUBFILE_TIME }, \
 	{ "pub-str", required_argument, NULL, CLI_OPT_PUB_STR }, \
-	{ "extender", required_argument, NULL, 'X' }
+	{ "extender", required_argument, NULL, 'X' }, \
+	{ "ver-int", no_argument, NULL, CLI_OPT_VER_INT }, \
+	{ "ver-key", no_argument, NULL, CLI_OPT_VER_KEY }, \
+	{ "ver-pub", no_argument, NULL, CLI_OPT_VER_PUB }, \
+	{ "ver-cal", no_argument, NULL, CLI_OPT_VER_CAL }
 
 /* Their short letters. */
 #define CLI_TRUST_SHORT_OPTS "P:V:X:x"
@@ -67,6 +74,7 @@ struct cli_vtrust {
 	const char *ext_key;		/* --ext-key */
 	uint8_t ext_hmac_alg;		/* --ext-hmac-alg, 0 = default */
 	int extend_ok;			/* -x */
+	int policy;			/* --ver-*: enum kts_policy, -1 none */
 	/* Loaded by cli_vtrust_load. */
 	struct kts_pubfile *pf;
 	int pf_ok;			/* pf verified */
@@ -81,18 +89,19 @@ struct cli_vtrust {
 void cli_vtrust_init(struct cli_vtrust *t);
 
 /*
- * cli_vtrust_opt - take option c if it is a trust option.  Returns 0,
- * an exit code (bad value, message printed), or -2 when c is not one.
+ * cli_vtrust_opt - take option c if it is a trust or policy option.
+ * Returns 0, an exit code (bad value, message printed), or -2 when c is
+ * not one.
  */
 int cli_vtrust_opt(struct cli_vtrust *t, int c, char *arg);
 
 /*
  * cli_vtrust_check - the rules between the trust options and the policy
- * (enum kts_policy, or -1 for the default); cmd names the command in
- * messages.  May turn KTS_POL_PUBFILE into KTS_POL_USERPUB when a
- * --pub-str is given, and -1 into KTS_POL_GENERAL.  Returns an exit code.
+ * t->policy; cmd names the command in messages.  Turns KTS_POL_PUBFILE
+ * into KTS_POL_USERPUB when a --pub-str is given, and no policy into
+ * KTS_POL_GENERAL.  Returns an exit code.
  */
-int cli_vtrust_check(struct cli_vtrust *t, const char *cmd, int *policy);
+int cli_vtrust_check(struct cli_vtrust *t, const char *cmd);
 
 /*
  * cli_vtrust_load - read the publications file, decode --pub-str, set up

@@ -235,6 +235,8 @@ struct kts_ls_lines {
 	uint8_t eof;		/* the source is exhausted */
 	uint8_t done;		/* no more lines (EOF or NUL quirk) */
 	uint8_t skip_lf;	/* last line ended with CR: drop one LF */
+	uint64_t nul_line;	/* first line a NUL byte ended, or that
+				 * a NUL stopped the input at (0: none) */
 	const uint8_t *mem;	/* memory source (kts_ls_lines_mem) */
 	size_t mem_len;
 	size_t mem_off;
@@ -493,10 +495,11 @@ struct kts_ls_vres {
 	uint8_t no_close_meta;		/* warning: the last block does not
 					 * end with a metarecord, so a cut
 					 * after it cannot be seen (2.7) */
-	uint8_t recovered;		/* kts_ls_recover: the parts are
-					 * damaged where what, off, tag say;
-					 * out holds the first blocks
-					 * blocks, covering lines lines */
+	uint8_t recovered;		/* integrate with KTS_LS_I_RECOVER:
+					 * the parts are damaged where what,
+					 * off, tag say; out holds the first
+					 * blocks blocks, covering lines
+					 * log lines */
 };
 
 /*
@@ -528,24 +531,19 @@ int kts_ls_verify_excerpt(const uint8_t *p, size_t n,
  * and roots must agree (placeholder root, signed document hash or
  * unsigned root); the joined file is then checked on its own.  res: OK,
  * INCONCLUSIVE (unsigned blocks kept) or FAILED; res->lines is the
- * number of log lines the blocks cover.  Returns as kts_ls_verify.
+ * number of log lines the blocks cover.  With KTS_LS_I_RECOVER (logksi
+ * integrate --recover) a damage after the first block keeps the blocks
+ * before it: INCONCLUSIVE with res->recovered set, what/off/tag/block
+ * saying where the damage is, res->blocks the blocks kept and res->lines
+ * the log lines they cover (the caller cuts the log to them).  Returns
+ * as kts_ls_verify.
  * Ownership: out is the caller's.
  */
-int kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res);
+#define KTS_LS_I_RECOVER 0x01
 
-/*
- * kts_ls_recover - kts_ls_integrate for damaged parts (logksi integrate
- * --recover): damage after the first block keeps the blocks before it,
- * with res INCONCLUSIVE, res->recovered set, what/off/tag/block saying
- * where the damage is, res->blocks the blocks kept and res->lines the
- * log lines they cover (the caller cuts the log to them).  Damage in
- * the first block is FAILED as in kts_ls_integrate.  Returns as
- * kts_ls_verify.
- * Ownership: out is the caller's.
- */
-int kts_ls_recover(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res);
+int kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res);
 
 /*
  * A block's whole tree, for many record proofs: built once in O(n), then

@@ -171,6 +171,9 @@ emit(struct kts_ls_lines *lr, size_t i, const uint8_t **line, size_t *len,
 
 	if (i - lr->start > KTS_LS_MAX_LINE)
 		return KTS_ETOOBIG;
+	/* Signers refuse what logksi's framing would lose (spec 2.1). */
+	if (c == '\0' && lr->nul_line == 0)
+		lr->nul_line = lr->lineno + 1;
 	/* spec 2.1 quirk: a NUL at the start of a line ends the input. */
 	if (c == '\0' && i == lr->start) {
 		lr->done = 1;

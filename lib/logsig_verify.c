@@ -1042,14 +1042,9 @@ integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 
 int
 kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res)
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
 {
-	return integrate(blk, blk_len, sig, sig_len, 0, out, res);
-}
-
-int
-kts_ls_recover(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, struct kts_wr *out, struct kts_ls_vres *res)
-{
-	return integrate(blk, blk_len, sig, sig_len, 1, out, res);
+	return integrate(blk, blk_len, sig, sig_len,
+	    (flags & KTS_LS_I_RECOVER) != 0, out, res);
 }

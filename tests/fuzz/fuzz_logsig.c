@@ -134,10 +134,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case KTS_LS_LOG12BLK:
 	case KTS_LS_LOG12SIG:
 		kts_wr_init(&out, 1u << 22);
-		kts_ls_integrate(data, size, data, size, &out, &res);
+		kts_ls_integrate(data, size, data, size, 0, &out, &res);
 		kts_wr_free(&out);
 		kts_wr_init(&out, 1u << 22);
-		kts_ls_recover(data, size, nosig, 8, &out, &res);
+		kts_ls_integrate(data, size, nosig, 8, KTS_LS_I_RECOVER, &out,
+		    &res);
 		kts_wr_free(&out);
 		break;
 	case KTS_LS_KSISTAT10:

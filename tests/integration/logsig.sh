@@ -187,6 +187,15 @@ check "a line over 1 MiB" 4 "longer than 1 MiB" \
 [ ! -e "$tmp/huge.logsig" ] && ok "no signature file left behind" ||
     bad "a failed sign left $tmp/huge.logsig"
 
+printf 'a\nb\000c\nd\n' >"$tmp/nul.log"
+check "a NUL byte in a line is refused when signing" 4 "line 2 holds a NUL" \
+    "$kts" logsig sign --unsigned -q "$tmp/nul.log"
+printf 'a\nb\n' >"$tmp/nul2.log"
+"$kts" logsig sign --unsigned -q "$tmp/nul2.log"
+printf '\000hidden\n' >>"$tmp/nul2.log"
+check "lines hidden behind a NUL byte fail verification" 6 "NUL byte" \
+    "$kts" logsig verify --ver-int "$tmp/nul2.log"
+
 part "B. against a local stack"
 for p in calendar/kts-calendar aggregator/kts-aggregator; do
 	[ -x "$top/$p" ] || { bad "cannot run: $top/$p is not built"; finish; }

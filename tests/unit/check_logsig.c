@@ -866,10 +866,8 @@ integrate_f(const char *dir, int salvage, struct kts_wr *out,
 	    dir);
 	s = kts_test_vector(rel, &sn);
 	kts_wr_init(out, 1u << 24);
-	if (salvage)
-		ck_assert_int_eq(kts_ls_recover(b, bn, s, sn, out, res), 0);
-	else
-		ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, out, res), 0);
+	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, salvage ?
+	    KTS_LS_I_RECOVER : 0, out, res), 0);
 	free(b);
 	free(s);
 }
