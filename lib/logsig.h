@@ -531,10 +531,12 @@ int kts_ls_verify_excerpt(const uint8_t *p, size_t n,
  * and roots must agree (placeholder root, signed document hash or
  * unsigned root); the joined file is then checked on its own.  res: OK,
  * INCONCLUSIVE (unsigned blocks kept) or FAILED; res->lines is the
- * number of log lines the blocks cover.  With KTS_LS_I_RECOVER a damage
- * after the first block keeps the blocks before it (logksi integrate
- * --recover): INCONCLUSIVE with res->recovered set, and the caller cuts
- * the log to res->lines lines.  Returns as kts_ls_verify.
+ * number of log lines the blocks cover.  With KTS_LS_I_RECOVER (logksi
+ * integrate --recover) a damage after the first block keeps the blocks
+ * before it: INCONCLUSIVE with res->recovered set, what/off/tag/block
+ * saying where the damage is, res->blocks the blocks kept and res->lines
+ * the log lines they cover (the caller cuts the log to them).  Returns
+ * as kts_ls_verify.
  * Ownership: out is the caller's.
  */
 #define KTS_LS_I_RECOVER 0x01

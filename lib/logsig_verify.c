@@ -1005,10 +1005,9 @@ self_check(struct kts_wr *out, struct kts_ls_vres *res)
 	return 0;
 }
 
-int
-kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
-    size_t sig_len, unsigned flags, struct kts_wr *out,
-    struct kts_ls_vres *res)
+static int
+integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
+    size_t sig_len, int salvage, struct kts_wr *out, struct kts_ls_vres *res)
 {
 	struct kts_ls_reader srd;
 	struct good g = { 0, 0, 0, 0 };
@@ -1028,7 +1027,7 @@ kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 		    "LOG12SIG", NULL);
 	if (res->status != KTS_LS_FAILED)
 		r = join(&v, &srd, out, &g);
-	if (r == STOP && (flags & KTS_LS_I_RECOVER))
+	if (r == STOP && salvage)
 		r = recover(out, &g, res);
 	if (r == 0 && res->status != KTS_LS_FAILED && !res->recovered)
 		res->lines = g.lines;
@@ -1039,4 +1038,13 @@ kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
 		r = self_check(out, res);
 	free(v.b);
 	return r < 0 ? r : 0;
+}
+
+int
+kts_ls_integrate(const uint8_t *blk, size_t blk_len, const uint8_t *sig,
+    size_t sig_len, unsigned flags, struct kts_wr *out,
+    struct kts_ls_vres *res)
+{
+	return integrate(blk, blk_len, sig, sig_len,
+	    (flags & KTS_LS_I_RECOVER) != 0, out, res);
 }

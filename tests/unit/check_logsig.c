@@ -851,7 +851,7 @@ END_TEST
 
 /* Async parts (spec 6): integrate, then verify the result. */
 static void
-integrate_f(const char *dir, unsigned flags, struct kts_wr *out,
+integrate_f(const char *dir, int salvage, struct kts_wr *out,
     struct kts_ls_vres *res)
 {
 	char rel[256];
@@ -866,7 +866,8 @@ integrate_f(const char *dir, unsigned flags, struct kts_wr *out,
 	    dir);
 	s = kts_test_vector(rel, &sn);
 	kts_wr_init(out, 1u << 24);
-	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, flags, out, res), 0);
+	ck_assert_int_eq(kts_ls_integrate(b, bn, s, sn, salvage ?
+	    KTS_LS_I_RECOVER : 0, out, res), 0);
 	free(b);
 	free(s);
 }
@@ -2130,7 +2131,7 @@ START_TEST(test_recover)
 	integrate_f(dir, 0, &out, &res);
 	ck_assert_int_eq(res.status, KTS_LS_FAILED);
 	kts_wr_free(&out);
-	integrate_f(dir, KTS_LS_I_RECOVER, &out, &res);
+	integrate_f(dir, 1, &out, &res);
 	if (recover_cases[_i].first) {
 		ck_assert_int_eq(res.status, KTS_LS_FAILED);
 		ck_assert_int_eq(res.recovered, 0);
