@@ -173,6 +173,33 @@
 #define KTS_NET_MAX_HTTP_HEADER 8192u
 
 /*
+ * Longest HTTP request line (method, target, version) the servers read;
+ * longer is answered 414.  KSI targets are short paths ("/", the
+ * publications file, /metrics); 2 KB is far above them and still well
+ * inside KTS_NET_MAX_HTTP_HEADER.
+ */
+#define KTS_NET_MAX_HTTP_LINE 2048u
+
+/*
+ * Most header fields in one HTTP request; more is answered 431.  KSI
+ * clients send five or six (libksi through curl: Host, Accept,
+ * Content-Type, Content-Length, Expect, User-Agent); 64 leaves room for
+ * proxies' additions and bounds the work per request.
+ */
+#define KTS_NET_MAX_HTTP_FIELDS 64u
+
+/*
+ * HTTP requests read from one connection and not yet answered (HTTP/1.1
+ * pipelining).  Answers leave in request order, so an answer made early
+ * waits, held by the server, for the ones before it: this bounds those to
+ * 64 PDUs per connection.  At the cap the server stops reading that
+ * connection until answers drain (back-pressure).  Clients of a signing
+ * service send one request at a time; a pipelining benchmark still keeps
+ * 64 in flight.
+ */
+#define KTS_NET_MAX_HTTP_INFLIGHT 64
+
+/*
  * Upstream clients (lib/upstream.c: an aggregator's parents).
  *
  * A parent whose connection failed is not tried again for this long: a

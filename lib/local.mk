@@ -17,6 +17,7 @@ lib_libkts_la_SOURCES = \
 	lib/pubfile.c lib/pubstr.c lib/pki.c lib/pub.h \
 	lib/calstore.c lib/calstore.h \
 	lib/tree.c lib/tree.h \
+	lib/http.c lib/http.h \
 	lib/net.c lib/net.h \
 	lib/upstream.c lib/upstream.h \
 	lib/prom.c lib/prom.h \

@@ -616,7 +616,7 @@ START_TEST(test_http_errors)
 
 	fx_init(&fx);
 	fx_start(&fx);
-	/* Over the cap: evhttp refuses it from the Content-Length. */
+	/* Over the cap: refused from the Content-Length, body unread. */
 	http_raw(fx.http_port, huge, sizeof(huge) - 1, buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "HTTP/1.1 413", 12) == 0, "%.40s", buf);
 	http_raw(fx.http_port, put, sizeof(put) - 1, buf, sizeof(buf));
@@ -632,7 +632,7 @@ START_TEST(test_http_errors)
 	ck_assert_msg(strstr(why, "HTTP 400") != NULL, "%s", why);
 	ck_assert_ptr_null(resp);
 	fx_stop(&fx);
-	ck_assert_uint_eq(fx.st.rejected, 2);
+	ck_assert_uint_eq(fx.st.rejected, 3);	/* 413, 400, 400; not 405 */
 	ck_assert_uint_eq(fx.st.pdus_in, 0);
 	fx_free(&fx, 0);
 }
@@ -923,7 +923,9 @@ START_TEST(test_max_conns)
 	url_of(url, sizeof(url), "http://127.0.0.1:%d/", fx.http_port);
 	ck_assert_int_eq(exchange(url, CMD_NOW, 2, WAIT_MS, why, sizeof(why)),
 	    KTS_EIO);
-	ck_assert_msg(strstr(why, "closed") != NULL, "%s", why);
+	/* Closed at once: before or after the request came (then a reset). */
+	ck_assert_msg(strstr(why, "closed") != NULL ||
+	    strstr(why, "reset") != NULL, "%s", why);
 	close(fd[0]);
 	sleep_ms(100);		/* the server sees the close */
 	ck_assert_int_eq(exchange(url, CMD_NOW, 3, WAIT_MS, why, sizeof(why)),
