@@ -265,4 +265,15 @@
  */
 #define KTS_AGG_PARENT_TIMEOUT_MS 5000u
 
+/*
+ * Heap a server keeps after freeing it (lib/util.c kts_malloc_keep): the
+ * free memory at the top of a heap beyond which the C library gives it
+ * back to the kernel, and the extra it asks for when a heap grows.  A
+ * round of 16,000 HTTP answers is about 50 MB; 256 MB keeps several such
+ * rounds' worth without trimming, and a server's resident size then stays
+ * at its peak (it does not grow past it).
+ */
+#define KTS_MALLOC_TRIM (256 * 1024 * 1024)
+#define KTS_MALLOC_TOP_PAD (16 * 1024 * 1024)
+
 #endif

@@ -81,6 +81,8 @@ struct conn {
 	struct bufferevent *bev;	/* NULL once closed */
 	struct event *timer;		/* idle timeout or read deadline */
 	LIST_ENTRY(conn) link;		/* on srv->conns while open */
+	LIST_ENTRY(conn) dlink;		/* on srv->dirty while dirty */
+	int dirty;			/* output waits for srv->flush */
 	size_t refs;			/* 1 while open, plus 1 per kts_req */
 	size_t pending;			/* TCP: with on_pdu; HTTP: on q */
 	size_t max_pending;		/* back-pressure cap of pending */
@@ -106,6 +108,8 @@ struct kts_srv {
 	int tcp_port;			/* -1 when disabled */
 	size_t max_pdu;			/* request cap, KTS_MAX_PDU */
 	LIST_HEAD(, conn) conns;	/* open connections */
+	LIST_HEAD(, conn) dirty;	/* connections with output to write */
+	struct event *flush;		/* writes them, once per loop pass */
 	int64_t date_t;			/* the second of date */
 	char date[32];			/* HTTP Date of that second */
 	struct kts_srv_stats st;
@@ -165,6 +169,8 @@ copy_hdr(struct evbuffer *b, uint8_t hdr[4])
 
 /* ---- connections, both transports ---- */
 
+static void conn_out(struct conn *c);
+
 static void
 conn_unref(struct conn *c)
 {
@@ -215,6 +221,9 @@ conn_close(struct conn *c)
 	}
 	conn_forget_queue(c);
 	LIST_REMOVE(c, link);
+	if (c->dirty)
+		LIST_REMOVE(c, dlink);
+	c->dirty = 0;
 	c->srv->st.conns_open--;
 	event_free(c->timer);
 	c->timer = NULL;
@@ -246,6 +255,7 @@ conn_finish(struct conn *c)
 	c->flushing = 1;
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_del(c->timer);
+	conn_out(c);
 }
 
 /* Too much in flight or queued: read no more requests for now. */
@@ -317,6 +327,80 @@ conn_pause_if_full(struct conn *c)
 	return 1;
 }
 
+/*
+ * Output was queued on c: write it after the callbacks of this loop pass
+ * (srv->flush), so that all the answers one pass makes for c leave in one
+ * write, with no write event to add and remove for each.
+ */
+static void
+conn_out(struct conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	LIST_INSERT_HEAD(&c->srv->dirty, c, dlink);
+	event_active(c->srv->flush, EV_TIMEOUT, 1);
+}
+
+/*
+ * The output of c has been written out: close if that was all, else
+ * read on (back-pressure may be over) and rearm the timer.
+ */
+static void
+conn_drained(struct conn *c)
+{
+	if (c->flushing || ((c->eof || c->stop) && c->pending == 0)) {
+		conn_close(c);
+		return;
+	}
+	conn_resume(c);
+	conn_rearm(c);
+}
+
+/*
+ * Write c's output now.  What the socket does not take is left to the
+ * bufferevent's write event (and its write timeout) until it is written.
+ */
+static void
+conn_write(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int n;
+	int e;
+
+	if (bufferevent_get_enabled(c->bev) & EV_WRITE)
+		return;			/* a write event is on it already */
+	/* A socket bufferevent keeps its output's front frozen but while
+	 * it writes itself. */
+	evbuffer_unfreeze(out, 1);
+	errno = 0;
+	n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	e = errno;
+	evbuffer_freeze(out, 1);
+	if (n < 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
+		conn_close(c);		/* the client is gone */
+		return;
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+	else
+		conn_drained(c);
+}
+
+/* srv->flush: write every connection's output queued in this pass. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kts_srv *srv = arg;
+	struct conn *c;
+
+	while ((c = LIST_FIRST(&srv->dirty)) != NULL) {
+		LIST_REMOVE(c, dlink);
+		c->dirty = 0;
+		conn_write(c);
+	}
+}
+
 /* ---- raw TCP (spec 8.3) ---- */
 
 /*
@@ -363,6 +447,7 @@ tcp_reply(struct conn *c, const uint8_t *pdu, size_t len)
 			kts_log(KTS_LOG_WARN, "net: cannot queue a reply");
 			conn_close(c);
 		} else {
+			conn_out(c);
 			conn_resume(c);
 			conn_rearm(c);
 		}
@@ -434,6 +519,7 @@ http_flush(struct conn *c)
 			conn_finish(c);
 			return;
 		}
+		conn_out(c);
 		last = q->conn_hdr == KTS_HTTP_CONN_CLOSE;
 		TAILQ_REMOVE(&c->q, q, link);
 		c->pending--;
@@ -470,6 +556,7 @@ http_answer(struct kts_req *q, int status, const char *ctype,
 		r = http_emit(c, bufferevent_get_output(c->bev), q, status,
 		    ctype, extra, body, len);
 		q->out = NULL;
+		conn_out(c);
 	} else if ((q->out = evbuffer_new()) == NULL)
 		r = KTS_ENOMEM;
 	else
@@ -594,6 +681,8 @@ http_take_head(struct conn *c, struct evbuffer *in)
 	    bufferevent_write(c->bev, HTTP_CONTINUE,
 	    sizeof(HTTP_CONTINUE) - 1) != 0)
 		return KTS_ENOMEM;
+	if (c->head.expect_continue)
+		conn_out(c);
 	return 1;
 }
 
@@ -734,18 +823,15 @@ read_cb(struct bufferevent *bev, void *arg)
 		conn_rearm(c);
 }
 
-/* The output has been written out (the write low watermark is 0). */
+/*
+ * The bufferevent has written out what conn_write() left (the write low
+ * watermark is 0): back to writing from srv->flush.
+ */
 static void
 write_cb(struct bufferevent *bev, void *arg)
 {
-	struct conn *c = arg;
-
-	if (c->flushing || ((c->eof || c->stop) && c->pending == 0)) {
-		conn_close(c);
-		return;
-	}
-	conn_resume(c);
-	conn_rearm(c);
+	bufferevent_disable(bev, EV_WRITE);
+	conn_drained(arg);
 }
 
 static void
@@ -816,7 +902,9 @@ conn_accept(struct kts_srv *srv, evutil_socket_t fd, int http)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, srv->max_pdu +
 	    (http ? KTS_NET_MAX_HTTP_HEADER : 0));
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* Writes come from conn_write(); a write event only for a rest. */
+	bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
 	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->st.conns_total++;
 	srv->st.conns_open++;
@@ -911,6 +999,11 @@ kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
 	tmp->http_port = -1;
 	tmp->tcp_port = -1;
 	LIST_INIT(&tmp->conns);
+	LIST_INIT(&tmp->dirty);
+	if ((tmp->flush = event_new(base, -1, 0, flush_cb, tmp)) == NULL) {
+		r = KTS_ENOMEM;
+		goto out;
+	}
 	if ((o->http_port >= 0 && (r = srv_listen(tmp, addr, o->http_port,
 	    http_accept_cb, &tmp->http, &tmp->http_port)) != 0) ||
 	    (o->tcp_port >= 0 && (r = srv_listen(tmp, addr, o->tcp_port,
@@ -940,6 +1033,8 @@ kts_srv_free(struct kts_srv *srv)
 		c->in_cb = 0;
 		conn_close(c);
 	}
+	if (srv->flush != NULL)
+		event_free(srv->flush);
 	free(srv);
 }
 
