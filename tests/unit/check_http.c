@@ -142,8 +142,8 @@ START_TEST(test_table)
 	ck_assert_int_eq(h.minor, c->minor);
 	ck_assert_int_eq(h.keep_alive, c->keep_alive);
 	ck_assert_uint_eq(h.body_len, c->body_len);
-	ck_assert_uint_eq(h.head_len, strlen(c->req) - (c->body_len > 0 &&
-	    c->method == KTS_HTTP_POST && c->body_len == 12 ? 12 : 0));
+	/* Only "post 1.1" carries its body (12 bytes) after the head. */
+	ck_assert_uint_eq(h.head_len, strlen(c->req) - (_i == 0 ? 12 : 0));
 	if (c->path != NULL) {
 		ck_assert_uint_eq(h.path_len, strlen(c->path));
 		ck_assert(memcmp(h.path, c->path, h.path_len) == 0);
