@@ -58,6 +58,8 @@
 #define KSI_RESP_CTYPE "application/ksi-response"
 #define HTTP_HEAD_ROOM 512	/* our answer headers: about 200 bytes */
 #define HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+#define READ_CHUNK 4096		/* bytes asked of one recv(): requests are
+				 * under 1 KB; more come in more calls */
 
 struct conn;
 
@@ -78,7 +80,11 @@ TAILQ_HEAD(req_q, kts_req);
 /* One connection, raw TCP (spec 8.3) or HTTP (spec 8.2). */
 struct conn {
 	struct kts_srv *srv;		/* NULL once closed */
-	struct bufferevent *bev;	/* NULL once closed */
+	struct bufferevent *bev;	/* output only; NULL once closed */
+	struct event *rev;		/* the socket is readable */
+	struct evbuffer *in;		/* what has been read, not taken */
+	size_t max_in;			/* cap of in: one whole request */
+	int reading;			/* rev is added */
 	struct event *timer;		/* idle timeout or read deadline */
 	LIST_ENTRY(conn) link;		/* on srv->conns while open */
 	LIST_ENTRY(conn) dlink;		/* on srv->dirty while dirty */
@@ -178,6 +184,19 @@ conn_unref(struct conn *c)
 		free(c);
 }
 
+/* Read from the socket (on 1) or not (0). */
+static void
+conn_reading(struct conn *c, int on)
+{
+	if (on == c->reading)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+	c->reading = on;
+}
+
 /* Release q: its answer (if kept) and its hold on the connection. */
 static void
 req_free(struct kts_req *q)
@@ -227,6 +246,10 @@ conn_close(struct conn *c)
 	c->srv->st.conns_open--;
 	event_free(c->timer);
 	c->timer = NULL;
+	event_free(c->rev);
+	c->rev = NULL;
+	evbuffer_free(c->in);
+	c->in = NULL;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->srv = NULL;
@@ -253,7 +276,7 @@ conn_finish(struct conn *c)
 		return;
 	}
 	c->flushing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, 0);
 	evtimer_del(c->timer);
 	conn_out(c);
 }
@@ -281,8 +304,8 @@ conn_rearm(struct conn *c)
 
 	if (c->flushing)
 		return;
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 &&
-	    !c->paused && !c->eof && !c->stop) {
+	if (evbuffer_get_length(c->in) > 0 && !c->paused && !c->eof &&
+	    !c->stop) {
 		if (c->deadline)
 			return;
 		c->deadline = 1;
@@ -310,10 +333,7 @@ conn_resume(struct conn *c)
 	if (!c->paused || c->flushing || c->stop || conn_full(c))
 		return;
 	c->paused = 0;
-	if (!c->eof)
-		bufferevent_enable(c->bev, EV_READ);
-	bufferevent_trigger(c->bev, EV_READ,
-	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	event_active(c->rev, EV_READ, 1);	/* reads on, takes requests */
 }
 
 /* Stop reading for back-pressure if c is full; 1 if it is. */
@@ -323,7 +343,7 @@ conn_pause_if_full(struct conn *c)
 	if (!conn_full(c))
 		return 0;
 	c->paused = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, 0);
 	return 1;
 }
 
@@ -630,7 +650,7 @@ static void
 http_stop(struct conn *c, struct evbuffer *in)
 {
 	c->stop = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, 0);
 	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
@@ -797,11 +817,14 @@ http_one(struct conn *c, struct evbuffer *in)
 
 /* ---- both: the connection's callbacks ---- */
 
+/*
+ * Take the requests in c->in; then close (a refusal, EOF with nothing
+ * owed), or read on while there is room for a request.
+ */
 static void
-read_cb(struct bufferevent *bev, void *arg)
+conn_process(struct conn *c)
 {
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = c->in;
 	int r = 0;
 
 	c->in_cb = 1;
@@ -817,10 +840,68 @@ read_cb(struct bufferevent *bev, void *arg)
 		    r == KTS_ETOOBIG ? "PDU over the size cap" :
 		    kts_strerror(r));
 	}
-	if (r < 0 || c->closing)
+	if (r < 0 || c->closing) {
 		conn_finish(c);
-	else
-		conn_rearm(c);
+		return;
+	}
+	/* A client may shut down its side and still wait for replies. */
+	if (c->eof && c->pending == 0 && evbuffer_get_length(
+	    bufferevent_get_output(c->bev)) == 0) {
+		conn_close(c);
+		return;
+	}
+	conn_reading(c, !c->paused && !c->stop && !c->eof && !c->flushing &&
+	    evbuffer_get_length(in) < c->max_in);
+	conn_rearm(c);
+}
+
+/*
+ * One recv() into c->in, up to its cap (STYLE.md 10): our own read, as a
+ * bufferevent asks the kernel for the readable byte count first, a
+ * system call more per request.  Returns 0, 1 at the end of the stream,
+ * KTS_EIO (the connection failed) or KTS_ENOMEM.
+ */
+static int
+conn_recv(struct conn *c, evutil_socket_t fd)
+{
+	size_t have = evbuffer_get_length(c->in);
+	struct evbuffer_iovec v;
+	size_t want;
+	ssize_t n;
+
+	if (have >= c->max_in)
+		return 0;
+	want = c->max_in - have < READ_CHUNK ? c->max_in - have : READ_CHUNK;
+	if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) < 1)
+		return KTS_ENOMEM;
+	n = recv(fd, v.iov_base, want, 0);
+	if (n == 0)
+		return 1;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? 0 : KTS_EIO;
+	v.iov_len = (size_t)n;
+	return evbuffer_commit_space(c->in, &v, 1) == 0 ? 0 : KTS_ENOMEM;
+}
+
+/* c->rev: the socket is readable (or conn_resume() asks for a pass). */
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int r = 0;
+
+	if (c->reading && !c->eof && (r = conn_recv(c, fd)) < 0) {
+		kts_log(KTS_LOG_DEBUG, "net: a connection failed: %s",
+		    r == KTS_EIO ? strerror(errno) : kts_strerror(r));
+		conn_close(c);
+		return;
+	}
+	if (r == 1) {
+		c->eof = 1;
+		conn_reading(c, 0);
+	}
+	conn_process(c);
 }
 
 /*
@@ -834,21 +915,11 @@ write_cb(struct bufferevent *bev, void *arg)
 	conn_drained(arg);
 }
 
+/* Writing what conn_write() left failed or timed out. */
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct conn *c = arg;
-
-	/* A client may shut down its side and still wait for replies. */
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
-		c->eof = 1;
-		if (c->pending > 0 || evbuffer_get_length(
-		    bufferevent_get_output(bev)) > 0) {
-			conn_rearm(c);
-			return;
-		}
-	}
-	conn_close(c);
+	conn_close(arg);
 }
 
 static void
@@ -862,6 +933,31 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		    c->http ? "HTTP" : "raw TCP");
 	}
 	conn_close(c);
+}
+
+/* The parts of a connection on fd, or NULL (out of memory). */
+static struct conn *
+conn_new(struct kts_srv *srv, evutil_socket_t fd)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->timer = evtimer_new(srv->base, timer_cb, c)) == NULL ||
+	    (c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb,
+	    c)) == NULL || (c->in = evbuffer_new()) == NULL ||
+	    (c->bev = bufferevent_socket_new(srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c->in != NULL)
+			evbuffer_free(c->in);
+		if (c->rev != NULL)
+			event_free(c->rev);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* A new connection; beyond max_conns it is closed at once. */
@@ -879,14 +975,8 @@ conn_accept(struct kts_srv *srv, evutil_socket_t fd, int http)
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->timer = evtimer_new(srv->base, timer_cb, c)) == NULL ||
-	    (c->bev = bufferevent_socket_new(srv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((c = conn_new(srv, fd)) == NULL) {
 		kts_log(KTS_LOG_WARN, "net: out of memory for a connection");
-		if (c != NULL && c->timer != NULL)
-			event_free(c->timer);
-		free(c);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -897,14 +987,13 @@ conn_accept(struct kts_srv *srv, evutil_socket_t fd, int http)
 	TAILQ_INIT(&c->q);
 	/* Answers go out as they are made, not held for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_setcb(c->bev, NULL, write_cb, event_cb, c);
 	/* STYLE.md 10: at most one request is buffered before it is taken. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, srv->max_pdu +
-	    (http ? KTS_NET_MAX_HTTP_HEADER : 0));
+	c->max_in = srv->max_pdu + (http ? KTS_NET_MAX_HTTP_HEADER : 0);
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
 	/* Writes come from conn_write(); a write event only for a rest. */
-	bufferevent_disable(c->bev, EV_WRITE);
-	bufferevent_enable(c->bev, EV_READ);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_reading(c, 1);
 	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->st.conns_total++;
 	srv->st.conns_open++;
