@@ -129,7 +129,8 @@
  * the defaults for the zero fields of struct kts_srv_opts.
  *
  * Concurrent connections, HTTP and raw TCP together: each costs a
- * descriptor and up to KTS_MAX_PDU of input buffer.  512 stays well inside
+ * descriptor and up to one request of input buffer (KTS_MAX_PDU, plus
+ * KTS_NET_MAX_HTTP_HEADER over HTTP).  512 stays well inside
  * the common 1024-descriptor limit, leaving room for LevelDB's files.  A
  * connection beyond it is closed as soon as it is accepted.
  */
