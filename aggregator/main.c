@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	int c;
 	int r = 0;
 
+	kts_malloc_keep();
 	ag_conf_defaults(&conf);
 	while ((c = getopt_long(argc, argv, "c:tvh", opts, NULL)) != -1) {
 		switch (c) {

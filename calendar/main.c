@@ -136,6 +136,7 @@ main(int argc, char **argv)
 	int r = 0;
 	int i;
 
+	kts_malloc_keep();
 	cal_conf_defaults(&conf);
 	while ((c = getopt_long(argc, argv, "c:D:tvh", opts, NULL)) != -1) {
 		switch (c) {

@@ -129,7 +129,8 @@
  * the defaults for the zero fields of struct kts_srv_opts.
  *
  * Concurrent connections, HTTP and raw TCP together: each costs a
- * descriptor and up to KTS_MAX_PDU of input buffer.  512 stays well inside
+ * descriptor and up to one request of input buffer (KTS_MAX_PDU, plus
+ * KTS_NET_MAX_HTTP_HEADER over HTTP).  512 stays well inside
  * the common 1024-descriptor limit, leaving room for LevelDB's files.  A
  * connection beyond it is closed as soon as it is accepted.
  */
@@ -171,6 +172,33 @@
  * servers accept by default.
  */
 #define KTS_NET_MAX_HTTP_HEADER 8192u
+
+/*
+ * Longest HTTP request line (method, target, version) the servers read;
+ * longer is answered 414.  KSI targets are short paths ("/", the
+ * publications file, /metrics); 2 KB is far above them and still well
+ * inside KTS_NET_MAX_HTTP_HEADER.
+ */
+#define KTS_NET_MAX_HTTP_LINE 2048u
+
+/*
+ * Most header fields in one HTTP request; more is answered 431.  KSI
+ * clients send five or six (libksi through curl: Host, Accept,
+ * Content-Type, Content-Length, Expect, User-Agent); 64 leaves room for
+ * proxies' additions and bounds the work per request.
+ */
+#define KTS_NET_MAX_HTTP_FIELDS 64u
+
+/*
+ * HTTP requests read from one connection and not yet answered (HTTP/1.1
+ * pipelining).  Answers leave in request order, so an answer made early
+ * waits, held by the server, for the ones before it: this bounds those to
+ * 64 PDUs per connection.  At the cap the server stops reading that
+ * connection until answers drain (back-pressure).  Clients of a signing
+ * service send one request at a time; a pipelining benchmark still keeps
+ * 64 in flight.
+ */
+#define KTS_NET_MAX_HTTP_INFLIGHT 64
 
 /*
  * Upstream clients (lib/upstream.c: an aggregator's parents).
@@ -287,5 +315,14 @@
  * chains before they are stored.
  */
 #define KTS_LS_MAX_STEPS 64
+ * Heap a server keeps after freeing it (lib/util.c kts_malloc_keep): the
+ * free memory at the top of a heap beyond which the C library gives it
+ * back to the kernel, and the extra it asks for when a heap grows.  A
+ * round of 16,000 HTTP answers is about 50 MB; 256 MB keeps several such
+ * rounds' worth without trimming, and a server's resident size then stays
+ * at its peak (it does not grow past it).
+ */
+#define KTS_MALLOC_TRIM (256 * 1024 * 1024)
+#define KTS_MALLOC_TOP_PAD (16 * 1024 * 1024)
 
 #endif

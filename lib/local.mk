@@ -19,6 +19,7 @@ lib_libkts_la_SOURCES = \
 	lib/tree.c lib/tree.h \
 	lib/logsig.h lib/logsig_fmt.c lib/logsig_lines.c lib/logsig_blk.c \
 	lib/logsig_verify.c lib/logsig_tree.c \
+	lib/http.c lib/http.h \
 	lib/net.c lib/net.h \
 	lib/upstream.c lib/upstream.h \
 	lib/prom.c lib/prom.h \

@@ -3,26 +3,25 @@
  * section 8): the servers' listeners and connections, and the blocking
  * client of the command-line tool.  net.h is the contract.
  *
+ * Both server transports run on bufferevents of our own: raw TCP frames
+ * one TLV16 PDU after another; HTTP/1.x is parsed by lib/http.c (evhttp's
+ * request machinery cost about 60 us a request on the servers, see
+ * docs/performance.md).
+ *
  * Invariants:
  *  - every byte from a socket is bounded (STYLE.md 10): a raw TCP header
- *    is copied out and checked before its body is read, the input buffer
- *    has a high watermark of one PDU, evhttp caps HTTP headers and bodies,
- *    and the requests in flight and the queued output of a raw TCP
- *    connection are capped (limits.h): at the cap reading pauses;
- *  - a struct kts_req outlives its connection and the server: a TCP
- *    connection is reference-counted by its requests, and an HTTP request
- *    learns of its connection's end from the connection's close callback,
- *    so a freed evhttp_request is never touched.
- *
- * libevent 2.1's evhttp has no hook for a new server connection.  We get
- * one from evhttp_set_bevcb(): it lets us create each connection's
- * bufferevent, and a zero-delay timer then takes the evhttp_connection
- * from that bufferevent's callback argument (evhttp sets it to the
- * connection) to install the close callback, or to refuse the
- * connection over max_conns.  A reference on the bufferevent, held as
- * long as our record of the connection, keeps it valid meanwhile; if
- * evhttp closed the connection first, bufferevent_free() has cleared
- * the callbacks and we only forget it.
+ *    is copied out and checked before its body is read, an HTTP head is
+ *    parsed under the caps of limits.h and its Content-Length checked
+ *    against the PDU cap before the body is read, the input buffer has a
+ *    high watermark of one request, and the requests in flight and the
+ *    queued output of a connection are capped (limits.h): at the cap
+ *    reading pauses;
+ *  - a struct kts_req outlives its connection and the server: a
+ *    connection is reference-counted by its requests, and learns nothing
+ *    more once it is closed (c->bev is NULL then);
+ *  - HTTP answers leave in request order (RFC 9112 9.3.2): the requests
+ *    of a connection wait on c->q; an answer made while an earlier one is
+ *    not is kept with its request until the earlier ones have left.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,6 +46,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "http.h"
 #include "limits.h"
 #include "log.h"
 #include "net.h"
@@ -56,71 +56,68 @@
 #define TLV16_BIT 0x80		/* KSI spec 1.1: long header */
 #define KSI_REQ_CTYPE "application/ksi-request"
 #define KSI_RESP_CTYPE "application/ksi-response"
-#define ALL_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
-	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
-	EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+#define HTTP_HEAD_ROOM 512	/* our answer headers: about 200 bytes */
+#define HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+#define READ_CHUNK 4096		/* bytes asked of one recv(): requests are
+				 * under 1 KB; more come in more calls */
 
-struct tconn;
-struct hconn;
+struct conn;
 
-/* A request handed to on_pdu, until kts_req_reply() or kts_req_drop(). */
+/* A request: handed to on_pdu (or an HTTP answer the server makes). */
 struct kts_req {
-	struct tconn *tc;		/* raw TCP: the connection (counted) */
-	struct hconn *hc;		/* HTTP: the connection; NULL: gone */
-	struct evhttp_request *hreq;	/* HTTP: NULL once evhttp freed it */
-	int dropped;			/* HTTP: released, connection closing */
-	LIST_ENTRY(kts_req) link;	/* HTTP: on hc->reqs while hc lives */
+	struct conn *c;			/* its connection (counted) */
+	TAILQ_ENTRY(kts_req) link;	/* HTTP: on c->q, in request order */
+	struct evbuffer *out;		/* HTTP: an answer waiting its turn */
+	int queued;			/* HTTP: on c->q (else: forgotten) */
+	int done;			/* HTTP: answered or dropped */
+	int dropped;			/* HTTP: released without an answer */
+	int conn_hdr;			/* HTTP: enum kts_http_conn to send */
+	int head_only;			/* HTTP: HEAD, the answer has no body */
 };
 
-/* One raw TCP connection (KSI spec 8.3). */
-struct tconn {
+TAILQ_HEAD(req_q, kts_req);
+
+/* One connection, raw TCP (spec 8.3) or HTTP (spec 8.2). */
+struct conn {
 	struct kts_srv *srv;		/* NULL once closed */
-	struct bufferevent *bev;	/* NULL once closed */
+	struct bufferevent *bev;	/* output only; NULL once closed */
+	struct event *rev;		/* the socket is readable */
+	struct evbuffer *in;		/* what has been read, not taken */
+	size_t max_in;			/* cap of in: one whole request */
+	int reading;			/* rev is added */
 	struct event *timer;		/* idle timeout or read deadline */
-	LIST_ENTRY(tconn) link;		/* on srv->tconns while open */
+	LIST_ENTRY(conn) link;		/* on srv->conns while open */
+	LIST_ENTRY(conn) dlink;		/* on srv->dirty while dirty */
+	int dirty;			/* output waits for srv->flush */
 	size_t refs;			/* 1 while open, plus 1 per kts_req */
-	size_t pending;			/* requests not answered yet */
+	size_t pending;			/* TCP: with on_pdu; HTTP: on q */
+	size_t max_pending;		/* back-pressure cap of pending */
+	int http;			/* HTTP, else raw TCP */
 	int in_cb;			/* in the read loop: close after it */
 	int closing;			/* a close was asked for in the loop */
 	int flushing;			/* closing once the output is written */
 	int paused;			/* reading off for back-pressure */
 	int eof;			/* the client has finished sending */
 	int deadline;			/* the timer is the read deadline */
-};
-
-/* One HTTP connection, from evhttp's bufferevent callback to its close. */
-struct hconn {
-	struct kts_srv *srv;
-	struct bufferevent *bev;	/* evhttp's, with our reference */
-	struct evhttp_connection *evcon; /* NULL until adopted */
-	struct event *timer;		/* adoption, read deadline or close */
-	struct evbuffer_cb_entry *incb;	/* watches input to start a deadline */
-	LIST_HEAD(, kts_req) reqs;	/* requests not answered yet */
-	LIST_ENTRY(hconn) link;		/* on srv->hall */
-	size_t idx;			/* slot in srv->hconns if admitted */
-	int refuse;			/* over max_conns: close on adoption */
-	int kill;			/* a request was dropped: close */
-	int deadline;			/* the timer is the read deadline */
-};
-
-/* An admitted HTTP connection, for finding it from a request. */
-struct hslot {
-	const struct evhttp_connection *evcon; /* NULL until adopted */
-	struct hconn *hc;
+	int stop;			/* HTTP: the last request is read */
+	int have_head;			/* HTTP: head parsed, body awaited */
+	struct kts_http_head head;	/* HTTP: that head (path not kept) */
+	struct req_q q;			/* HTTP: requests not yet written */
 };
 
 struct kts_srv {
 	struct event_base *base;	/* borrowed */
 	struct kts_srv_opts o;		/* defaults filled in; addr unused */
-	struct evhttp *http;		/* NULL without HTTP */
+	struct evconnlistener *http;	/* NULL without HTTP */
 	struct evconnlistener *tcp;	/* NULL without raw TCP */
 	int http_port;			/* -1 when disabled */
 	int tcp_port;			/* -1 when disabled */
 	size_t max_pdu;			/* request cap, KTS_MAX_PDU */
-	LIST_HEAD(, tconn) tconns;	/* open raw TCP connections */
-	LIST_HEAD(, hconn) hall;	/* every HTTP connection we track */
-	struct hslot *hconns;		/* the admitted ones, for lookups */
-	size_t n_hconns;		/* used slots, <= o.max_conns */
+	LIST_HEAD(, conn) conns;	/* open connections */
+	LIST_HEAD(, conn) dirty;	/* connections with output to write */
+	struct event *flush;		/* writes them, once per loop pass */
+	int64_t date_t;			/* the second of date */
+	char date[32];			/* HTTP Date of that second */
 	struct kts_srv_stats st;
 };
 
@@ -176,13 +173,56 @@ copy_hdr(struct evbuffer *b, uint8_t hdr[4])
 	return got > 0 ? (size_t)got : 0;
 }
 
-/* ---- raw TCP server (spec 8.3) ---- */
+/* ---- connections, both transports ---- */
+
+static void conn_out(struct conn *c);
 
 static void
-tconn_unref(struct tconn *c)
+conn_unref(struct conn *c)
 {
 	if (--c->refs == 0)
 		free(c);
+}
+
+/* Read from the socket (on 1) or not (0). */
+static void
+conn_reading(struct conn *c, int on)
+{
+	if (on == c->reading)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+	c->reading = on;
+}
+
+/* Release q: its answer (if kept) and its hold on the connection. */
+static void
+req_free(struct kts_req *q)
+{
+	if (q->out != NULL)
+		evbuffer_free(q->out);
+	conn_unref(q->c);
+	free(q);
+}
+
+/*
+ * HTTP: forget every request not written yet.  Answers kept for them go;
+ * requests still with on_pdu are released when it answers or drops them.
+ */
+static void
+conn_forget_queue(struct conn *c)
+{
+	struct kts_req *q;
+
+	while ((q = TAILQ_FIRST(&c->q)) != NULL) {
+		TAILQ_REMOVE(&c->q, q, link);
+		q->queued = 0;
+		c->pending--;
+		if (q->done)
+			req_free(q);
+	}
 }
 
 /*
@@ -190,7 +230,7 @@ tconn_unref(struct tconn *c)
  * request while its PDU bytes are still in the input buffer).
  */
 static void
-tconn_close(struct tconn *c)
+conn_close(struct conn *c)
 {
 	if (c->bev == NULL)
 		return;
@@ -198,23 +238,31 @@ tconn_close(struct tconn *c)
 		c->closing = 1;
 		return;
 	}
+	conn_forget_queue(c);
 	LIST_REMOVE(c, link);
+	if (c->dirty)
+		LIST_REMOVE(c, dlink);
+	c->dirty = 0;
 	c->srv->st.conns_open--;
 	event_free(c->timer);
 	c->timer = NULL;
+	event_free(c->rev);
+	c->rev = NULL;
+	evbuffer_free(c->in);
+	c->in = NULL;
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	c->srv = NULL;
-	tconn_unref(c);
+	conn_unref(c);
 }
 
 /*
  * Close c once the answers queued so far are written (a refused stream,
- * a dropped request): read no more, queue no more.  The write timeout
- * bounds the wait.
+ * a dropped request, an HTTP answer with "Connection: close"): read no
+ * more, queue no more.  The write timeout bounds the wait.
  */
 static void
-tconn_finish(struct tconn *c)
+conn_finish(struct conn *c)
 {
 	if (c->bev == NULL)
 		return;
@@ -222,46 +270,49 @@ tconn_finish(struct tconn *c)
 		c->closing = 1;
 		return;
 	}
+	conn_forget_queue(c);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		tconn_close(c);
+		conn_close(c);
 		return;
 	}
 	c->flushing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_reading(c, 0);
 	evtimer_del(c->timer);
+	conn_out(c);
 }
 
 /* Too much in flight or queued: read no more requests for now. */
 static int
-tconn_full(const struct tconn *c)
+conn_full(const struct conn *c)
 {
-	return c->pending >= KTS_NET_MAX_PENDING ||
+	return c->pending >= c->max_pending ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) >
 	    KTS_NET_MAX_OUTBUF;
 }
 
 /*
  * Arm the timer for what the connection waits on: the read deadline
- * while part of a PDU is buffered (counted from when that part began),
- * the idle timeout when nothing is in flight, nothing otherwise (we owe
- * the client replies, or it is not reading them: the write timeout).
+ * while part of a request is buffered (counted from when that part
+ * began), the idle timeout when nothing is in flight, nothing otherwise
+ * (we owe the client replies, or it is not reading them: the write
+ * timeout).
  */
 static void
-tconn_rearm(struct tconn *c)
+conn_rearm(struct conn *c)
 {
 	struct timeval tv = { 0, 0 };
 
 	if (c->flushing)
 		return;
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 &&
-	    !c->paused && !c->eof) {
+	if (evbuffer_get_length(c->in) > 0 && !c->paused && !c->eof &&
+	    !c->stop) {
 		if (c->deadline)
 			return;
 		c->deadline = 1;
 		tv.tv_sec = c->srv->o.read_timeout_s;
 	} else {
 		c->deadline = 0;
-		if (c->pending > 0 || c->eof || evbuffer_get_length(
+		if (c->pending > 0 || c->eof || c->stop || evbuffer_get_length(
 		    bufferevent_get_output(c->bev)) > 0) {
 			evtimer_del(c->timer);
 			return;
@@ -273,19 +324,104 @@ tconn_rearm(struct tconn *c)
 
 /*
  * Back-pressure over: read again, and run the read callback from the
- * event loop (not from inside kts_req_reply) for PDUs already buffered.
+ * event loop (not from inside kts_req_reply) for requests already
+ * buffered.
  */
 static void
-tconn_resume(struct tconn *c)
+conn_resume(struct conn *c)
 {
-	if (!c->paused || c->flushing || tconn_full(c))
+	if (!c->paused || c->flushing || c->stop || conn_full(c))
 		return;
 	c->paused = 0;
-	if (!c->eof)
-		bufferevent_enable(c->bev, EV_READ);
-	bufferevent_trigger(c->bev, EV_READ,
-	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	event_active(c->rev, EV_READ, 1);	/* reads on, takes requests */
 }
+
+/* Stop reading for back-pressure if c is full; 1 if it is. */
+static int
+conn_pause_if_full(struct conn *c)
+{
+	if (!conn_full(c))
+		return 0;
+	c->paused = 1;
+	conn_reading(c, 0);
+	return 1;
+}
+
+/*
+ * Output was queued on c: write it after the callbacks of this loop pass
+ * (srv->flush), so that all the answers one pass makes for c leave in one
+ * write, with no write event to add and remove for each.
+ */
+static void
+conn_out(struct conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	LIST_INSERT_HEAD(&c->srv->dirty, c, dlink);
+	event_active(c->srv->flush, EV_TIMEOUT, 1);
+}
+
+/*
+ * The output of c has been written out: close if that was all, else
+ * read on (back-pressure may be over) and rearm the timer.
+ */
+static void
+conn_drained(struct conn *c)
+{
+	if (c->flushing || ((c->eof || c->stop) && c->pending == 0)) {
+		conn_close(c);
+		return;
+	}
+	conn_resume(c);
+	conn_rearm(c);
+}
+
+/*
+ * Write c's output now.  What the socket does not take is left to the
+ * bufferevent's write event (and its write timeout) until it is written.
+ */
+static void
+conn_write(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int n;
+	int e;
+
+	if (bufferevent_get_enabled(c->bev) & EV_WRITE)
+		return;			/* a write event is on it already */
+	/* A socket bufferevent keeps its output's front frozen but while
+	 * it writes itself. */
+	evbuffer_unfreeze(out, 1);
+	errno = 0;
+	n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	e = errno;
+	evbuffer_freeze(out, 1);
+	if (n < 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR) {
+		conn_close(c);		/* the client is gone */
+		return;
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+	else
+		conn_drained(c);
+}
+
+/* srv->flush: write every connection's output queued in this pass. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kts_srv *srv = arg;
+	struct conn *c;
+
+	while ((c = LIST_FIRST(&srv->dirty)) != NULL) {
+		LIST_REMOVE(c, dlink);
+		c->dirty = 0;
+		conn_write(c);
+	}
+}
+
+/* ---- raw TCP (spec 8.3) ---- */
 
 /*
  * Hand the PDU at the front of in to on_pdu if it is all there.  Returns
@@ -295,7 +431,7 @@ tconn_resume(struct tconn *c)
  * KTS_ENOMEM.
  */
 static int
-tconn_one(struct tconn *c, struct evbuffer *in)
+tcp_one(struct conn *c, struct evbuffer *in)
 {
 	struct kts_srv *srv = c->srv;
 	struct kts_req *q;
@@ -304,13 +440,8 @@ tconn_one(struct tconn *c, struct evbuffer *in)
 	size_t total = 0;
 	int r;
 
-	if (evbuffer_get_length(in) == 0)
+	if (evbuffer_get_length(in) == 0 || conn_pause_if_full(c))
 		return 0;
-	if (tconn_full(c)) {
-		c->paused = 1;
-		bufferevent_disable(c->bev, EV_READ);
-		return 0;
-	}
 	if ((r = pdu_frame(hdr, copy_hdr(in, hdr), srv->max_pdu, &total)) != 0)
 		return r == KTS_ETRUNC ? 0 : r;
 	if (evbuffer_get_length(in) < total)
@@ -318,7 +449,7 @@ tconn_one(struct tconn *c, struct evbuffer *in)
 	if ((p = evbuffer_pullup(in, (ev_ssize_t)total)) == NULL ||
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return KTS_ENOMEM;
-	q->tc = c;
+	q->c = c;
 	c->refs++;
 	c->pending++;
 	srv->st.pdus_in++;
@@ -328,81 +459,513 @@ tconn_one(struct tconn *c, struct evbuffer *in)
 }
 
 static void
-tcp_read_cb(struct bufferevent *bev, void *arg)
+tcp_reply(struct conn *c, const uint8_t *pdu, size_t len)
 {
-	struct tconn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	c->pending--;
+	if (c->bev != NULL && !c->flushing) {
+		if (bufferevent_write(c->bev, pdu, len) != 0) {
+			kts_log(KTS_LOG_WARN, "net: cannot queue a reply");
+			conn_close(c);
+		} else {
+			conn_out(c);
+			conn_resume(c);
+			conn_rearm(c);
+		}
+	}
+	conn_unref(c);
+}
+
+/* ---- HTTP (spec 8.2, RFC 9112) ---- */
+
+/* The Date of this second (RFC 9110 6.6.1), NULL if it cannot be had. */
+static const char *
+srv_date(struct kts_srv *srv)
+{
+	struct timeval tv;
+
+	if (event_base_gettimeofday_cached(srv->base, &tv) != 0)
+		return NULL;
+	if (srv->date[0] == '\0' || (int64_t)tv.tv_sec != srv->date_t) {
+		if (kts_http_date((int64_t)tv.tv_sec, srv->date,
+		    sizeof(srv->date)) == NULL)
+			return NULL;
+		srv->date_t = (int64_t)tv.tv_sec;
+	}
+	return srv->date;
+}
+
+/*
+ * Write an answer (header and body in one piece of out, so that answers
+ * made together leave in one write).  Returns 0, KTS_ENOMEM or
+ * KTS_EINTERNAL (a header over HTTP_HEAD_ROOM: a bug).
+ */
+static int
+http_emit(struct conn *c, struct evbuffer *out, const struct kts_req *q,
+    int status, const char *ctype, const char *extra, const uint8_t *body,
+    size_t len)
+{
+	struct evbuffer_iovec v;
+	size_t blen = q->head_only ? 0 : len;
+	size_t n;
+
+	if (evbuffer_reserve_space(out, (ev_ssize_t)(HTTP_HEAD_ROOM + blen),
+	    &v, 1) < 1)
+		return KTS_ENOMEM;
+	n = kts_http_resp_head(v.iov_base, HTTP_HEAD_ROOM, status,
+	    srv_date(c->srv), ctype, extra, len, q->conn_hdr);
+	if (n == 0)
+		return KTS_EINTERNAL;
+	if (blen > 0)
+		memcpy((char *)v.iov_base + n, body, blen);
+	v.iov_len = n + blen;
+	return evbuffer_commit_space(out, &v, 1) == 0 ? 0 : KTS_ENOMEM;
+}
+
+/*
+ * Write the answers at the front of c->q that are ready, in order; stop
+ * at one still being made.  A dropped request, or an answer that closes
+ * the connection, ends the connection once the output is written.
+ */
+static void
+http_flush(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct kts_req *q;
+	int last;
+
+	while ((q = TAILQ_FIRST(&c->q)) != NULL && q->done) {
+		if (q->dropped || q->out == NULL ||
+		    evbuffer_add_buffer(out, q->out) != 0) {
+			conn_finish(c);
+			return;
+		}
+		conn_out(c);
+		last = q->conn_hdr == KTS_HTTP_CONN_CLOSE;
+		TAILQ_REMOVE(&c->q, q, link);
+		c->pending--;
+		req_free(q);
+		if (last) {
+			conn_finish(c);
+			return;
+		}
+	}
+	conn_resume(c);
+	conn_rearm(c);
+}
+
+/*
+ * Answer q (status, ctype, extra fields, body): written at once when it
+ * is the oldest request of its connection, else kept until it is.  Frees
+ * q unless it is kept.
+ */
+static void
+http_answer(struct kts_req *q, int status, const char *ctype,
+    const char *extra, const uint8_t *body, size_t len)
+{
+	struct conn *c = q->c;
+	int last;
+	int r;
+
+	if (!q->queued) {		/* the connection is gone or closing */
+		req_free(q);
+		return;
+	}
+	if (status < 100 || status > 599)
+		status = 500;
+	if (q == TAILQ_FIRST(&c->q)) {
+		r = http_emit(c, bufferevent_get_output(c->bev), q, status,
+		    ctype, extra, body, len);
+		q->out = NULL;
+		conn_out(c);
+	} else if ((q->out = evbuffer_new()) == NULL)
+		r = KTS_ENOMEM;
+	else
+		r = http_emit(c, q->out, q, status, ctype, extra, body, len);
+	q->done = 1;
+	if (r != 0) {
+		kts_err_r(r, "net: cannot queue an HTTP answer");
+		q->dropped = 1;
+	} else if (q->out == NULL) {	/* written: gone */
+		last = q->conn_hdr == KTS_HTTP_CONN_CLOSE;
+		TAILQ_REMOVE(&c->q, q, link);
+		c->pending--;
+		req_free(q);
+		if (last) {
+			conn_finish(c);
+			return;
+		}
+	}
+	http_flush(c);
+}
+
+/* A request of c in request order, for on_pdu or our own answer. */
+static struct kts_req *
+http_req_new(struct conn *c)
+{
+	struct kts_req *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->c = c;
+	c->refs++;
+	q->queued = 1;
+	q->head_only = c->head.method == KTS_HTTP_HEAD;
+	q->conn_hdr = !c->head.keep_alive ? KTS_HTTP_CONN_CLOSE :
+	    c->head.minor == 0 ? KTS_HTTP_CONN_KEEP : KTS_HTTP_CONN_NONE;
+	TAILQ_INSERT_TAIL(&c->q, q, link);
+	c->pending++;
+	return q;
+}
+
+/*
+ * Answer with status and a short text body, from the server itself.
+ * close: then close the connection (a request we cannot frame).
+ * Returns 0 or KTS_ENOMEM.
+ */
+static int
+http_status(struct conn *c, int status, int close, const char *extra)
+{
+	struct kts_req *q;
+	char text[64];
+	int n;
+
+	n = snprintf(text, sizeof(text), "%d %s\n", status,
+	    kts_http_reason(status));
+	if (n < 0 || (size_t)n >= sizeof(text))
+		n = 0;
+	if ((q = http_req_new(c)) == NULL)
+		return KTS_ENOMEM;
+	if (close)
+		q->conn_hdr = KTS_HTTP_CONN_CLOSE;
+	http_answer(q, status, "text/plain", extra, (const uint8_t *)text,
+	    (size_t)n);
+	return 0;
+}
+
+/*
+ * Stop reading c: its last request is in (HTTP/1.0 without keep-alive,
+ * "Connection: close", or one we refused).  Bytes after it are dropped.
+ */
+static void
+http_stop(struct conn *c, struct evbuffer *in)
+{
+	c->stop = 1;
+	conn_reading(c, 0);
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* A request we cannot take: answer its status and close. */
+static int
+http_refuse(struct conn *c, struct evbuffer *in, int status)
+{
+	c->srv->st.rejected++;
+	kts_log(KTS_LOG_DEBUG, "net: refusing an HTTP request: %d %s", status,
+	    kts_http_reason(status));
+	c->head.keep_alive = 0;
+	http_stop(c, in);
+	return http_status(c, status, 1, NULL);
+}
+
+/*
+ * Parse the head at the front of in: from the first chain if it holds
+ * it, else from up to KTS_NET_MAX_HTTP_HEADER bytes made contiguous.
+ * Returns 1 (c->head holds it), 0 (wait for bytes, or refused and
+ * answered) or KTS_ENOMEM.
+ */
+static int
+http_take_head(struct conn *c, struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+	size_t n = evbuffer_get_contiguous_space(in);
+	const uint8_t *p;
+	int r;
+
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+		return KTS_ENOMEM;
+	r = kts_http_parse_head(p, n, c->srv->max_pdu, &c->head);
+	if (r == KTS_ETRUNC && n < len && n < KTS_NET_MAX_HTTP_HEADER) {
+		n = len < KTS_NET_MAX_HTTP_HEADER ? len :
+		    KTS_NET_MAX_HTTP_HEADER;
+		if ((p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+			return KTS_ENOMEM;
+		r = kts_http_parse_head(p, n, c->srv->max_pdu, &c->head);
+	}
+	if (r == KTS_ETRUNC)
+		return 0;
+	if (r != 0)
+		return http_refuse(c, in, c->head.status);
+	c->have_head = 1;
+	/* RFC 9110 10.1.1: ask for the body, if no answer is owed first. */
+	if (c->head.expect_continue && c->head.body_len > 0 &&
+	    len < c->head.head_len + c->head.body_len && TAILQ_EMPTY(&c->q) &&
+	    bufferevent_write(c->bev, HTTP_CONTINUE,
+	    sizeof(HTTP_CONTINUE) - 1) != 0)
+		return KTS_ENOMEM;
+	if (c->head.expect_continue)
+		conn_out(c);
+	return 1;
+}
+
+/*
+ * POST: the body must be exactly one request PDU (spec 8.2); else 400
+ * (413 if its header announces more than the cap).
+ */
+static int
+http_post(struct conn *c, const uint8_t *body, size_t len)
+{
+	struct kts_srv *srv = c->srv;
+	struct kts_req *q;
+	size_t total = 0;
+	int r;
+
+	if (srv->o.on_pdu == NULL)
+		return http_status(c, 404, 0, NULL);
+	r = pdu_frame(body, len < 4 ? len : 4, srv->max_pdu, &total);
+	if (r != 0 || total != len) {
+		srv->st.rejected++;
+		return http_status(c, r == KTS_ETOOBIG ? 413 : 400, 0, NULL);
+	}
+	if ((q = http_req_new(c)) == NULL)
+		return KTS_ENOMEM;
+	srv->st.pdus_in++;
+	srv->o.on_pdu(srv->o.arg, q, body, len);
+	return 0;
+}
+
+/* GET and HEAD: on_get answers, or 404. */
+static int
+http_get(struct conn *c, const char *path, size_t path_len)
+{
+	struct kts_srv *srv = c->srv;
+	char pbuf[KTS_NET_MAX_HTTP_LINE];
+	const char *ctype = NULL;
+	struct kts_req *q;
+	uint8_t *body = NULL;
+	size_t len = 0;
+	int status = 404;
+
+	memcpy(pbuf, path, path_len);	/* path_len < the line cap */
+	pbuf[path_len] = '\0';
+	if (srv->o.on_get != NULL)
+		status = srv->o.on_get(srv->o.arg, pbuf, &body, &len, &ctype);
+	if (status < 100 || status > 599)
+		status = 500;
+	if (body == NULL && status >= 400)
+		return http_status(c, status, 0, NULL);
+	if ((q = http_req_new(c)) == NULL) {
+		free(body);
+		return KTS_ENOMEM;
+	}
+	http_answer(q, status, ctype, NULL, body, len);
+	free(body);
+	return 0;
+}
+
+/*
+ * Hand the request whose head is c->head and whose need bytes are all
+ * in in to its handler.  Returns 0 or KTS_ENOMEM.
+ */
+static int
+http_dispatch(struct conn *c, struct evbuffer *in, size_t need)
+{
+	const struct kts_http_head *h = &c->head;
+	const uint8_t *p;
+
+	/* The head was parsed from these bytes, contiguous and unmoved. */
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)need)) == NULL)
+		return KTS_ENOMEM;
+	switch (h->method) {
+	case KTS_HTTP_POST:
+		return http_post(c, p + h->head_len, (size_t)h->body_len);
+	case KTS_HTTP_GET:
+	case KTS_HTTP_HEAD:
+		return http_get(c, h->path, h->path_len);
+	default:
+		return http_status(c, 405, 0, "Allow: GET, HEAD, POST\r\n");
+	}
+}
+
+/*
+ * Take the request at the front of in if it is all there.  Returns 1 if
+ * one was taken, 0 to wait (for bytes, or for answers to drain; also
+ * after a refusal, answered) or KTS_ENOMEM.
+ */
+static int
+http_one(struct conn *c, struct evbuffer *in)
+{
+	size_t need;
+	int r;
+
+	if (c->stop || evbuffer_get_length(in) == 0 || conn_pause_if_full(c))
+		return 0;
+	if (!c->have_head && (r = http_take_head(c, in)) != 1)
+		return r;
+	need = c->head.head_len + (size_t)c->head.body_len;
+	if (evbuffer_get_length(in) < need)
+		return 0;
+	c->have_head = 0;
+	if (!c->head.keep_alive)
+		c->stop = 1;	/* its answer closes: read no more */
+	if ((r = http_dispatch(c, in, need)) != 0)
+		return r;
+	if (c->bev != NULL && c->stop)
+		http_stop(c, in);
+	else
+		evbuffer_drain(in, need);
+	return 1;
+}
+
+/* ---- both: the connection's callbacks ---- */
+
+/*
+ * Take the requests in c->in; then close (a refusal, EOF with nothing
+ * owed), or read on while there is room for a request.
+ */
+static void
+conn_process(struct conn *c)
+{
+	struct evbuffer *in = c->in;
 	int r = 0;
 
 	c->in_cb = 1;
-	while (!c->closing && (r = tconn_one(c, in)) == 1)
-		c->deadline = 0;	/* a new PDU starts a new deadline */
+	while (!c->closing &&
+	    (r = c->http ? http_one(c, in) : tcp_one(c, in)) == 1)
+		c->deadline = 0;	/* a new request starts a new deadline */
 	c->in_cb = 0;
 	if (r < 0) {
 		if (r != KTS_ENOMEM)
 			c->srv->st.rejected++;
-		kts_log(KTS_LOG_DEBUG, "net: closing a raw TCP stream: %s",
+		kts_log(KTS_LOG_DEBUG, "net: closing a connection: %s",
 		    r == KTS_EFORMAT ? "not a PDU (no TLV16 header)" :
 		    r == KTS_ETOOBIG ? "PDU over the size cap" :
 		    kts_strerror(r));
 	}
-	if (r < 0 || c->closing)
-		tconn_finish(c);
-	else
-		tconn_rearm(c);
-}
-
-/* The output has been written out (the write low watermark is 0). */
-static void
-tcp_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct tconn *c = arg;
-
-	if (c->flushing || (c->eof && c->pending == 0)) {
-		tconn_close(c);
+	if (r < 0 || c->closing) {
+		conn_finish(c);
 		return;
 	}
-	tconn_resume(c);
-	tconn_rearm(c);
-}
-
-static void
-tcp_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct tconn *c = arg;
-
 	/* A client may shut down its side and still wait for replies. */
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
-		c->eof = 1;
-		if (c->pending > 0 || evbuffer_get_length(
-		    bufferevent_get_output(bev)) > 0) {
-			tconn_rearm(c);
-			return;
-		}
+	if (c->eof && c->pending == 0 && evbuffer_get_length(
+	    bufferevent_get_output(c->bev)) == 0) {
+		conn_close(c);
+		return;
 	}
-	tconn_close(c);
+	conn_reading(c, !c->paused && !c->stop && !c->eof && !c->flushing &&
+	    evbuffer_get_length(in) < c->max_in);
+	conn_rearm(c);
+}
+
+/*
+ * One recv() into c->in, up to its cap (STYLE.md 10): our own read, as a
+ * bufferevent asks the kernel for the readable byte count first, a
+ * system call more per request.  Returns 0, 1 at the end of the stream,
+ * KTS_EIO (the connection failed) or KTS_ENOMEM.
+ */
+static int
+conn_recv(struct conn *c, evutil_socket_t fd)
+{
+	size_t have = evbuffer_get_length(c->in);
+	struct evbuffer_iovec v;
+	size_t want;
+	ssize_t n;
+
+	if (have >= c->max_in)
+		return 0;
+	want = c->max_in - have < READ_CHUNK ? c->max_in - have : READ_CHUNK;
+	if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) < 1)
+		return KTS_ENOMEM;
+	n = recv(fd, v.iov_base, want, 0);
+	if (n == 0)
+		return 1;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? 0 : KTS_EIO;
+	v.iov_len = (size_t)n;
+	return evbuffer_commit_space(c->in, &v, 1) == 0 ? 0 : KTS_ENOMEM;
+}
+
+/* c->rev: the socket is readable (or conn_resume() asks for a pass). */
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int r = 0;
+
+	if (c->reading && !c->eof && (r = conn_recv(c, fd)) < 0) {
+		kts_log(KTS_LOG_DEBUG, "net: a connection failed: %s",
+		    r == KTS_EIO ? strerror(errno) : kts_strerror(r));
+		conn_close(c);
+		return;
+	}
+	if (r == 1) {
+		c->eof = 1;
+		conn_reading(c, 0);
+	}
+	conn_process(c);
+}
+
+/*
+ * The bufferevent has written out what conn_write() left (the write low
+ * watermark is 0): back to writing from srv->flush.
+ */
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	bufferevent_disable(bev, EV_WRITE);
+	conn_drained(arg);
+}
+
+/* Writing what conn_write() left failed or timed out. */
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	conn_close(arg);
 }
 
 static void
-tcp_timer_cb(evutil_socket_t fd, short what, void *arg)
+timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct tconn *c = arg;
+	struct conn *c = arg;
 
 	if (c->deadline) {
 		c->srv->st.rejected++;
-		kts_log(KTS_LOG_DEBUG, "net: raw TCP client too slow, closing");
+		kts_log(KTS_LOG_DEBUG, "net: %s client too slow, closing",
+		    c->http ? "HTTP" : "raw TCP");
 	}
-	tconn_close(c);
+	conn_close(c);
 }
 
-/* A new raw TCP connection; beyond max_conns it is closed at once. */
-static void
-tcp_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+/* The parts of a connection on fd, or NULL (out of memory). */
+static struct conn *
+conn_new(struct kts_srv *srv, evutil_socket_t fd)
 {
-	struct kts_srv *srv = arg;
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->timer = evtimer_new(srv->base, timer_cb, c)) == NULL ||
+	    (c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb,
+	    c)) == NULL || (c->in = evbuffer_new()) == NULL ||
+	    (c->bev = bufferevent_socket_new(srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (c->in != NULL)
+			evbuffer_free(c->in);
+		if (c->rev != NULL)
+			event_free(c->rev);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A new connection; beyond max_conns it is closed at once. */
+static void
+conn_accept(struct kts_srv *srv, evutil_socket_t fd, int http)
+{
 	struct timeval wtv = { srv->o.idle_timeout_s, 0 };
-	struct tconn *c;
+	struct conn *c;
 	int one = 1;
 
 	if (srv->st.conns_open >= srv->o.max_conns) {
@@ -412,384 +975,50 @@ tcp_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->timer = evtimer_new(srv->base, tcp_timer_cb, c)) == NULL ||
-	    (c->bev = bufferevent_socket_new(srv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((c = conn_new(srv, fd)) == NULL) {
 		kts_log(KTS_LOG_WARN, "net: out of memory for a connection");
-		if (c != NULL && c->timer != NULL)
-			event_free(c->timer);
-		free(c);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->srv = srv;
 	c->refs = 1;
+	c->http = http;
+	c->max_pending = http ? KTS_NET_MAX_HTTP_INFLIGHT : KTS_NET_MAX_PENDING;
+	TAILQ_INIT(&c->q);
 	/* Answers go out as they are made, not held for Nagle. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
-	/* STYLE.md 10: at most one PDU is buffered before it is handled. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, srv->max_pdu);
+	bufferevent_setcb(c->bev, NULL, write_cb, event_cb, c);
+	/* STYLE.md 10: at most one request is buffered before it is taken. */
+	c->max_in = srv->max_pdu + (http ? KTS_NET_MAX_HTTP_HEADER : 0);
 	bufferevent_set_timeouts(c->bev, NULL, &wtv);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	LIST_INSERT_HEAD(&srv->tconns, c, link);
+	/* Writes come from conn_write(); a write event only for a rest. */
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_reading(c, 1);
+	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->st.conns_total++;
 	srv->st.conns_open++;
-	tconn_rearm(c);
+	conn_rearm(c);
 }
 
 static void
-tcp_reply(struct tconn *c, const uint8_t *pdu, size_t len)
+tcp_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
 {
-	c->pending--;
-	if (c->bev != NULL && !c->flushing) {
-		if (bufferevent_write(c->bev, pdu, len) != 0) {
-			kts_log(KTS_LOG_WARN, "net: cannot queue a reply");
-			tconn_close(c);
-		} else {
-			tconn_resume(c);
-			tconn_rearm(c);
-		}
-	}
-	tconn_unref(c);
-}
-
-/* ---- HTTP server (spec 8.2) ---- */
-
-/* Forget hc: it is closed, refused, or the server is going away. */
-static void
-hconn_free(struct hconn *hc)
-{
-	struct kts_srv *srv = hc->srv;
-
-	if (!hc->refuse) {
-		srv->hconns[hc->idx] = srv->hconns[--srv->n_hconns];
-		srv->hconns[hc->idx].hc->idx = hc->idx;
-		srv->st.conns_open--;
-	}
-	LIST_REMOVE(hc, link);
-	if (hc->incb != NULL)
-		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev),
-		    hc->incb);
-	event_free(hc->timer);
-	bufferevent_decref(hc->bev);
-	free(hc);
-}
-
-/*
- * The HTTP connection closes: evhttp is about to free it and the
- * requests still queued on it.  A request evhttp has already detached
- * (the client went away while we worked on it) would be left to us: free
- * it here.  Either way its kts_req forgets it.
- */
-static void
-http_close_cb(struct evhttp_connection *evcon, void *arg)
-{
-	struct hconn *hc = arg;
-	struct kts_req *q;
-
-	while ((q = LIST_FIRST(&hc->reqs)) != NULL) {
-		LIST_REMOVE(q, link);
-		/*
-		 * libevent 2.1.12 does not read while a request waits for its
-		 * answer, so it does not detach one; other versions may.
-		 */
-		if (evhttp_request_get_connection(q->hreq) == NULL)
-			evhttp_request_free(q->hreq);
-		q->hreq = NULL;
-		q->hc = NULL;
-		if (q->dropped)
-			free(q);
-	}
-	hconn_free(hc);
-}
-
-/* Bytes arrived: a request has begun, it must be complete in time. */
-static void
-http_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-    void *arg)
-{
-	struct hconn *hc = arg;
-	struct timeval tv = { hc->srv->o.read_timeout_s, 0 };
-
-	if (info->n_added == 0 || hc->evcon == NULL || hc->deadline ||
-	    hc->kill || !LIST_EMPTY(&hc->reqs))
-		return;
-	hc->deadline = 1;
-	evtimer_add(hc->timer, &tv);
-}
-
-/* The zero-delay timer after the bufferevent callback (see the top). */
-static void
-hconn_adopt(struct hconn *hc)
-{
-	struct evhttp_connection *evcon;
-	bufferevent_event_cb ecb;
-	void *cbarg;
-
-	bufferevent_getcb(hc->bev, NULL, NULL, &ecb, &cbarg);
-	evcon = cbarg;
-	if (ecb == NULL || evcon == NULL ||
-	    evhttp_connection_get_bufferevent(evcon) != hc->bev) {
-		hconn_free(hc);		/* evhttp has closed it already */
-		return;
-	}
-	if (hc->refuse) {
-		evhttp_connection_free(evcon);
-		hconn_free(hc);
-		return;
-	}
-	hc->evcon = evcon;
-	hc->srv->hconns[hc->idx].evcon = evcon;
-	evhttp_connection_set_closecb(evcon, http_close_cb, hc);
+	conn_accept(arg, fd, 0);
 }
 
 static void
-hconn_timer_cb(evutil_socket_t fd, short what, void *arg)
+http_accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
 {
-	struct hconn *hc = arg;
-
-	if (hc->evcon == NULL) {
-		hconn_adopt(hc);
-		return;
-	}
-	if (!hc->kill) {
-		hc->srv->st.rejected++;
-		kts_log(KTS_LOG_DEBUG, "net: HTTP client too slow, closing");
-	}
-	evhttp_connection_free(hc->evcon);	/* runs http_close_cb */
-}
-
-/*
- * evhttp's bufferevent callback, once per accepted HTTP connection: make
- * the bufferevent and our record of the connection.  NULL lets evhttp
- * make its own (out of memory: the connection is then not tracked, and
- * its POSTs get 503).
- */
-static struct bufferevent *
-http_bev_cb(struct event_base *base, void *arg)
-{
-	struct kts_srv *srv = arg;
-	struct hconn *hc;
-
-	if ((hc = calloc(1, sizeof(*hc))) == NULL)
-		return NULL;
-	hc->srv = srv;
-	LIST_INIT(&hc->reqs);
-	hc->refuse = srv->st.conns_open >= srv->o.max_conns;
-	if ((hc->timer = evtimer_new(base, hconn_timer_cb, hc)) == NULL ||
-	    (hc->bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
-	    (!hc->refuse && (hc->incb = evbuffer_add_cb(
-	    bufferevent_get_input(hc->bev), http_input_cb, hc)) == NULL)) {
-		if (hc->bev != NULL)
-			bufferevent_free(hc->bev);
-		if (hc->timer != NULL)
-			event_free(hc->timer);
-		free(hc);
-		return NULL;
-	}
-	bufferevent_incref(hc->bev);
-	LIST_INSERT_HEAD(&srv->hall, hc, link);
-	if (hc->refuse) {
-		srv->st.rejected++;
-		kts_log(KTS_LOG_DEBUG, "net: over %zu connections, refusing",
-		    srv->o.max_conns);
-	} else {
-		hc->idx = srv->n_hconns;
-		srv->hconns[srv->n_hconns].evcon = NULL;
-		srv->hconns[srv->n_hconns++].hc = hc;
-		srv->st.conns_total++;
-		srv->st.conns_open++;
-	}
-	event_active(hc->timer, EV_TIMEOUT, 1);
-	return hc->bev;
-}
-
-/*
- * Our record of evcon, NULL if untracked.  A scan of a packed array: at
- * most max_conns compares per request, no pointer chasing.
- */
-static struct hconn *
-hconn_find(const struct kts_srv *srv, const struct evhttp_connection *evcon)
-{
-	size_t i;
-
-	for (i = 0; i < srv->n_hconns; i++)
-		if (srv->hconns[i].evcon == evcon)
-			return srv->hconns[i].hc;
-	return NULL;
-}
-
-/*
- * POST: the body must be exactly one request PDU (spec 8.2); over the cap
- * is 413, anything else 400.  evhttp already refuses bodies over the cap
- * (413) before reading them.
- */
-static void
-http_post(struct kts_srv *srv, struct hconn *hc, struct evhttp_request *hreq)
-{
-	struct evbuffer *body = evhttp_request_get_input_buffer(hreq);
-	struct kts_req *q;
-	const uint8_t *p;
-	uint8_t hdr[4];
-	size_t len = evbuffer_get_length(body);
-	size_t total = 0;
-	int r;
-
-	if (srv->o.on_pdu == NULL) {
-		evhttp_send_error(hreq, HTTP_NOTFOUND, NULL);
-		return;
-	}
-	if ((r = pdu_frame(hdr, copy_hdr(body, hdr), srv->max_pdu,
-	    &total)) != 0 || total != len) {
-		srv->st.rejected++;
-		evhttp_send_error(hreq, r == KTS_ETOOBIG || len > srv->max_pdu ?
-		    HTTP_ENTITYTOOLARGE : HTTP_BADREQUEST, NULL);
-		return;
-	}
-	if (hc == NULL || (p = evbuffer_pullup(body, -1)) == NULL ||
-	    (q = calloc(1, sizeof(*q))) == NULL) {
-		evhttp_send_error(hreq, HTTP_SERVUNAVAIL, NULL);
-		return;
-	}
-	q->hc = hc;
-	q->hreq = hreq;
-	LIST_INSERT_HEAD(&hc->reqs, q, link);
-	srv->st.pdus_in++;
-	srv->o.on_pdu(srv->o.arg, q, p, len);
-}
-
-/* HEAD: the GET's length, no body (evhttp 2.1 would send the body). */
-static int
-http_head_length(struct evhttp_request *hreq, size_t len)
-{
-	char num[32];
-	int n;
-
-	n = snprintf(num, sizeof(num), "%zu", len);
-	if (n < 0 || (size_t)n >= sizeof(num))
-		return KTS_EINTERNAL;
-	return evhttp_add_header(evhttp_request_get_output_headers(hreq),
-	    "Content-Length", num) == 0 ? 0 : KTS_ENOMEM;
-}
-
-/* GET and HEAD: on_get answers, or 404. */
-static void
-http_get(struct kts_srv *srv, struct evhttp_request *hreq)
-{
-	int head = evhttp_request_get_command(hreq) == EVHTTP_REQ_HEAD;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
-	    hreq));
-	const char *ctype = NULL;
-	struct evbuffer *out = NULL;
-	uint8_t *body = NULL;
-	size_t len = 0;
-	int status = HTTP_NOTFOUND;
-
-	if (path == NULL || *path == '\0')
-		path = "/";
-	if (srv->o.on_get != NULL)
-		status = srv->o.on_get(srv->o.arg, path, &body, &len, &ctype);
-	if (status < 100 || status > 599)
-		status = HTTP_INTERNAL;
-	if (body == NULL && status >= 400)
-		evhttp_send_error(hreq, status, NULL);
-	else if ((out = evbuffer_new()) == NULL ||
-	    (!head && evbuffer_add(out, body, len) != 0) ||
-	    (head && http_head_length(hreq, len) != 0))
-		evhttp_send_error(hreq, HTTP_INTERNAL, NULL);
-	else {
-		if (ctype != NULL)
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    hreq), "Content-Type", ctype);
-		evhttp_send_reply(hreq, status, NULL, out);
-	}
-	if (out != NULL)
-		evbuffer_free(out);
-	free(body);
-}
-
-static void
-http_gen_cb(struct evhttp_request *hreq, void *arg)
-{
-	struct kts_srv *srv = arg;
-	struct hconn *hc;
-
-	hc = hconn_find(srv, evhttp_request_get_connection(hreq));
-	if (hc != NULL && hc->deadline) {	/* the request is complete */
-		hc->deadline = 0;
-		evtimer_del(hc->timer);
-	}
-	switch (evhttp_request_get_command(hreq)) {
-	case EVHTTP_REQ_POST:
-		http_post(srv, hc, hreq);
-		break;
-	case EVHTTP_REQ_GET:
-	case EVHTTP_REQ_HEAD:
-		http_get(srv, hreq);
-		break;
-	default:
-		evhttp_add_header(evhttp_request_get_output_headers(hreq),
-		    "Allow", "GET, HEAD, POST");
-		evhttp_send_error(hreq, HTTP_BADMETHOD, NULL);
-		break;
-	}
-}
-
-/* Answer an HTTP request (spec 8.2: the body is the response PDU). */
-static void
-http_reply(struct kts_req *q, const uint8_t *pdu, size_t len, int status)
-{
-	struct evbuffer *out;
-	struct hconn *hc = q->hc;
-	struct timeval tv;
-
-	LIST_REMOVE(q, link);
-	/* Bytes of a next request already buffered: they must come in time. */
-	if (!hc->deadline && !hc->kill && evbuffer_get_length(
-	    bufferevent_get_input(hc->bev)) > 0) {
-		hc->deadline = 1;
-		tv.tv_sec = hc->srv->o.read_timeout_s;
-		tv.tv_usec = 0;
-		evtimer_add(hc->timer, &tv);
-	}
-	if (status < 100 || status > 599)
-		status = HTTP_INTERNAL;
-	if ((out = evbuffer_new()) == NULL || evbuffer_add(out, pdu, len) != 0)
-		evhttp_send_error(q->hreq, HTTP_INTERNAL, NULL);
-	else {
-		evhttp_add_header(evhttp_request_get_output_headers(q->hreq),
-		    "Content-Type", KSI_RESP_CTYPE);
-		evhttp_send_reply(q->hreq, status, NULL, out);
-	}
-	if (out != NULL)
-		evbuffer_free(out);
-}
-
-/*
- * Drop an HTTP request: close its connection without an answer, from the
- * event loop (not inside evhttp's callbacks).  q stays on hc->reqs and is
- * freed by http_close_cb.
- */
-static void
-http_drop(struct kts_req *q)
-{
-	struct hconn *hc = q->hc;
-
-	q->dropped = 1;
-	hc->kill = 1;
-	hc->deadline = 0;
-	evtimer_del(hc->timer);
-	event_active(hc->timer, EV_TIMEOUT, 1);
+	conn_accept(arg, fd, 1);
 }
 
 /* ---- server setup and the public request calls ---- */
 
 /*
- * Listen on addr:port (0: an ephemeral port) with cb (NULL: disabled
- * until evhttp sets its own), and give the bound port.
- * Returns 0 or KTS_EIO (errno kept).
+ * Listen on addr:port (0: an ephemeral port) with cb, and give the bound
+ * port.  Returns 0 or KTS_EIO (errno kept).
  */
 static int
 srv_listen(struct kts_srv *srv, const char *addr, int port,
@@ -830,34 +1059,6 @@ srv_listen(struct kts_srv *srv, const char *addr, int port,
 	return 0;
 }
 
-static int
-srv_http(struct kts_srv *srv, const char *addr, int port)
-{
-	struct evconnlistener *lis = NULL;
-	int r;
-
-	if ((srv->http = evhttp_new(srv->base)) == NULL)
-		return KTS_ENOMEM;
-	evhttp_set_allowed_methods(srv->http, ALL_METHODS);
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->max_pdu);
-	evhttp_set_max_headers_size(srv->http, KTS_NET_MAX_HTTP_HEADER);
-	evhttp_set_timeout(srv->http, srv->o.idle_timeout_s);
-	evhttp_set_default_content_type(srv->http, NULL);
-	evhttp_set_gencb(srv->http, http_gen_cb, srv);
-	evhttp_set_bevcb(srv->http, http_bev_cb, srv);
-	if ((r = srv_listen(srv, addr, port, NULL, &lis, &srv->http_port)) !=
-	    0) {
-		if (lis != NULL)
-			evconnlistener_free(lis);
-		return r;
-	}
-	if (evhttp_bind_listener(srv->http, lis) == NULL) {
-		evconnlistener_free(lis);
-		return KTS_ENOMEM;
-	}
-	return 0;
-}
-
 int
 kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
     struct kts_srv **out)
@@ -886,15 +1087,14 @@ kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
 	tmp->max_pdu = KTS_MAX_PDU;
 	tmp->http_port = -1;
 	tmp->tcp_port = -1;
-	LIST_INIT(&tmp->tconns);
-	LIST_INIT(&tmp->hall);
-	if ((tmp->hconns = calloc(tmp->o.max_conns,
-	    sizeof(*tmp->hconns))) == NULL) {
+	LIST_INIT(&tmp->conns);
+	LIST_INIT(&tmp->dirty);
+	if ((tmp->flush = event_new(base, -1, 0, flush_cb, tmp)) == NULL) {
 		r = KTS_ENOMEM;
 		goto out;
 	}
-	if ((o->http_port >= 0 &&
-	    (r = srv_http(tmp, addr, o->http_port)) != 0) ||
+	if ((o->http_port >= 0 && (r = srv_listen(tmp, addr, o->http_port,
+	    http_accept_cb, &tmp->http, &tmp->http_port)) != 0) ||
 	    (o->tcp_port >= 0 && (r = srv_listen(tmp, addr, o->tcp_port,
 	    tcp_accept_cb, &tmp->tcp, &tmp->tcp_port)) != 0))
 		goto out;
@@ -910,33 +1110,20 @@ out:
 void
 kts_srv_free(struct kts_srv *srv)
 {
-	struct tconn *c;
-	struct kts_req *q;
-	struct hconn *hc;
+	struct conn *c;
 
 	if (srv == NULL)
 		return;
+	if (srv->http != NULL)
+		evconnlistener_free(srv->http);
 	if (srv->tcp != NULL)
 		evconnlistener_free(srv->tcp);
-	while ((c = LIST_FIRST(&srv->tconns)) != NULL) {
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
 		c->in_cb = 0;
-		tconn_close(c);
+		conn_close(c);
 	}
-	/* Closes every HTTP connection; http_close_cb forgets each one. */
-	if (srv->http != NULL)
-		evhttp_free(srv->http);
-	/* Left: connections evhttp closed before we adopted them. */
-	while ((hc = LIST_FIRST(&srv->hall)) != NULL) {
-		while ((q = LIST_FIRST(&hc->reqs)) != NULL) {
-			LIST_REMOVE(q, link);
-			q->hreq = NULL;
-			q->hc = NULL;
-			if (q->dropped)
-				free(q);
-		}
-		hconn_free(hc);
-	}
-	free(srv->hconns);
+	if (srv->flush != NULL)
+		event_free(srv->flush);
 	free(srv);
 }
 
@@ -961,8 +1148,6 @@ kts_srv_set_max_pdu(struct kts_srv *srv, size_t max)
 	if (max < 4 || max > KTS_MAX_PDU)
 		return;
 	srv->max_pdu = max;
-	if (srv->http != NULL)
-		evhttp_set_max_body_size(srv->http, (ev_ssize_t)max);
 }
 
 void
@@ -971,10 +1156,11 @@ kts_req_reply(struct kts_req *req, const uint8_t *pdu, size_t len,
 {
 	if (req == NULL)
 		return;
-	if (req->tc != NULL)
-		tcp_reply(req->tc, pdu, len);
-	else if (req->hreq != NULL)
-		http_reply(req, pdu, len, http_status);
+	if (req->c->http) {
+		http_answer(req, http_status, KSI_RESP_CTYPE, NULL, pdu, len);
+		return;
+	}
+	tcp_reply(req->c, pdu, len);
 	free(req);
 }
 
@@ -983,21 +1169,26 @@ kts_req_drop(struct kts_req *req)
 {
 	if (req == NULL)
 		return;
-	if (req->tc != NULL) {
-		req->tc->pending--;
-		tconn_finish(req->tc);
-		tconn_unref(req->tc);
-	} else if (req->hreq != NULL) {
-		http_drop(req);
-		return;		/* freed when the connection closes */
+	if (req->c->http) {
+		if (!req->queued) {
+			req_free(req);
+			return;
+		}
+		req->done = 1;
+		req->dropped = 1;
+		http_flush(req->c);	/* closes when its turn comes */
+		return;
 	}
+	req->c->pending--;
+	conn_finish(req->c);
+	conn_unref(req->c);
 	free(req);
 }
 
 int
 kts_req_is_tcp(const struct kts_req *req)
 {
-	return req->tc != NULL;
+	return !req->c->http;
 }
 
 /* ---- blocking client (spec 8.1) ---- */

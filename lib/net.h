@@ -4,8 +4,10 @@
  * blocking client for the command-line tool.
  *
  * Every byte read from a socket goes through the caps in limits.h: a PDU
- * header announcing more than KTS_MAX_PDU is refused before its body is
- * read, and buffers are bounded with watermarks.
+ * header (or an HTTP Content-Length) announcing more than KTS_MAX_PDU is
+ * refused before its body is read, and a connection's input buffer holds
+ * at most one request.  The servers speak HTTP/1.0 and 1.1 themselves
+ * (lib/http.c; keep-alive, pipelining with answers in request order).
  *
  * A server writes to sockets its clients may have closed: the program
  * must ignore SIGPIPE.  The blocking client blocks SIGPIPE itself.

@@ -10,9 +10,10 @@
 
 /*
  * kts_srv_set_max_pdu - lower the request PDU cap of srv (4 <= max <=
- * KTS_MAX_PDU) for raw TCP connections accepted from now on and for HTTP
- * bodies.  A TLV16 header cannot announce more than KTS_MAX_PDU, so only
- * a lower cap lets a test reach the "header over the cap" refusal.
+ * KTS_MAX_PDU): the input cap of connections accepted from now on, and
+ * the Content-Length an HTTP request may announce.  A TLV16 header
+ * cannot announce more than KTS_MAX_PDU, so only a lower cap lets a test
+ * reach the "header over the cap" refusal.
  * Ownership: nothing changes hands.
  */
 void kts_srv_set_max_pdu(struct kts_srv *srv, size_t max);

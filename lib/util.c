@@ -10,8 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "err.h"
+#include "limits.h"
 #include "util.h"
 #include "wr.h"
 
@@ -240,4 +244,13 @@ kts_file_write(const char *path, const uint8_t *p, size_t n)
 		errno = e;
 	}
 	return r;
+}
+
+void
+kts_malloc_keep(void)
+{
+#if defined(M_TRIM_THRESHOLD) && defined(M_TOP_PAD)
+	(void)mallopt(M_TRIM_THRESHOLD, KTS_MALLOC_TRIM);
+	(void)mallopt(M_TOP_PAD, KTS_MALLOC_TOP_PAD);
+#endif
 }

@@ -49,4 +49,16 @@ int kts_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
  */
 int kts_file_write(const char *path, const uint8_t *p, size_t n);
 
+/*
+ * kts_malloc_keep - make the C library keep freed heap memory for reuse
+ * instead of handing it back to the kernel at once (glibc's
+ * M_TRIM_THRESHOLD and M_TOP_PAD; elsewhere nothing).  A server
+ * allocates a whole round's answers and frees them a moment later, every
+ * round: with the default 128 KB trim threshold the heap shrank and grew
+ * again each time, and the page faults of regrowing it were a fifth of
+ * the aggregator's CPU time (docs/performance.md).  Call it once, early,
+ * from a server's main().
+ */
+void kts_malloc_keep(void);
+
 #endif

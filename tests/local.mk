@@ -8,7 +8,7 @@ KTS_CHECK_LDADD = lib/libkts.la $(CHECK_LIBS) $(CRYPTO_LIBS)
 KTS_TEST_SOURCES = tests/unit/kts_test.c tests/unit/kts_test.h
 
 KTS_CHECK_CORE = tests/unit/check_tlv tests/unit/check_hash \
-	tests/unit/check_util
+	tests/unit/check_util tests/unit/check_http
 if HAVE_CHECK
 check_PROGRAMS += $(KTS_CHECK_CORE)
 TESTS += $(KTS_CHECK_CORE)
@@ -33,6 +33,10 @@ tests_unit_check_util_SOURCES = tests/unit/check_util.c $(KTS_TEST_SOURCES)
 tests_unit_check_util_CFLAGS = $(KTS_CHECK_CFLAGS)
 tests_unit_check_util_LDADD = $(KTS_CHECK_LDADD)
 
+tests_unit_check_http_SOURCES = tests/unit/check_http.c $(KTS_TEST_SOURCES)
+tests_unit_check_http_CFLAGS = $(KTS_CHECK_CFLAGS)
+tests_unit_check_http_LDADD = $(KTS_CHECK_LDADD)
+
 ## Fuzz targets (STYLE.md 17).  tests/fuzz/fuzz_<t>.c defines
 ## LLVMFuzzerTestOneInput.  replay_<t> links it with tests/fuzz/replay.c
 ## and, in make check, replays tests/fuzz/corpus/<t>/ (whole inputs, their
@@ -40,13 +44,13 @@ tests_unit_check_util_LDADD = $(KTS_CHECK_LDADD)
 ## ./configure --enable-fuzzing CC=clang, fuzz_<t> is also built as a
 ## libFuzzer binary, and `make fuzz-smoke` runs each for FUZZ_SECONDS on a
 ## copy of its corpus (not part of make check).
-KTS_FUZZ_TARGETS = tlv pubfile sig req resp logsig
+KTS_FUZZ_TARGETS = tlv pubfile sig req resp logsig http
 # -Wno-missing-prototypes: LLVMFuzzerTestOneInput has no header.
 KTS_FUZZ_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -Wno-missing-prototypes
 KTS_FUZZ_LDADD = lib/libkts.la $(CRYPTO_LIBS)
 KTS_FUZZ_REPLAY = tests/fuzz/replay_tlv tests/fuzz/replay_pubfile \
 	tests/fuzz/replay_sig tests/fuzz/replay_req tests/fuzz/replay_resp \
-	tests/fuzz/replay_logsig
+	tests/fuzz/replay_logsig tests/fuzz/replay_http
 check_PROGRAMS += $(KTS_FUZZ_REPLAY)
 TESTS += $(KTS_FUZZ_REPLAY)
 EXTRA_DIST += tests/fuzz/corpus
@@ -78,8 +82,14 @@ tests_fuzz_replay_resp_CPPFLAGS = $(AM_CPPFLAGS) -DKTS_FUZZ_TARGET='"resp"'
 tests_fuzz_replay_resp_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_replay_resp_LDADD = $(KTS_FUZZ_LDADD)
 
+tests_fuzz_replay_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_http.c
+tests_fuzz_replay_http_CPPFLAGS = $(AM_CPPFLAGS) -DKTS_FUZZ_TARGET='"http"'
+tests_fuzz_replay_http_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_replay_http_LDADD = $(KTS_FUZZ_LDADD)
+
 KTS_FUZZ_BIN = tests/fuzz/fuzz_tlv tests/fuzz/fuzz_pubfile tests/fuzz/fuzz_sig \
-	tests/fuzz/fuzz_req tests/fuzz/fuzz_resp tests/fuzz/fuzz_logsig
+	tests/fuzz/fuzz_req tests/fuzz/fuzz_resp tests/fuzz/fuzz_logsig \
+	tests/fuzz/fuzz_http
 if ENABLE_FUZZING
 noinst_PROGRAMS += $(KTS_FUZZ_BIN)
 endif
@@ -119,6 +129,11 @@ tests_fuzz_fuzz_logsig_SOURCES = tests/fuzz/fuzz_logsig.c
 tests_fuzz_fuzz_logsig_CFLAGS = $(KTS_FUZZ_CFLAGS)
 tests_fuzz_fuzz_logsig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_logsig_LDADD = $(KTS_FUZZ_LDADD)
+
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
+tests_fuzz_fuzz_http_CFLAGS = $(KTS_FUZZ_CFLAGS)
+tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_http_LDADD = $(KTS_FUZZ_LDADD)
 
 FUZZ_SECONDS = 60
 if ENABLE_FUZZING
