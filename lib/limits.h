@@ -315,6 +315,8 @@
  * chains before they are stored.
  */
 #define KTS_LS_MAX_STEPS 64
+
+/*
  * Heap a server keeps after freeing it (lib/util.c kts_malloc_keep): the
  * free memory at the top of a heap beyond which the C library gives it
  * back to the kernel, and the extra it asks for when a heap grows.  A
