@@ -369,6 +369,14 @@ void ls_pipe_output(const struct ls_pipe *p, struct kts_imprint *out);
 
 void ls_pipe_free(struct ls_pipe *p);
 
+/*
+ * ls_number - parse a numeric option of command cmd into *out within
+ * [min, max]; on a bad value one line says what is expected.  Returns an
+ * exit code.
+ */
+int ls_number(const char *cmd, const char *opt, const char *arg, uint64_t min,
+    uint64_t max, uint64_t *out);
+
 /* ls_monotonic_ms - CLOCK_MONOTONIC in milliseconds. */
 uint64_t ls_monotonic_ms(void);
 

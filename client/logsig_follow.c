@@ -187,17 +187,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static int
-number(const char *opt, const char *arg, uint64_t min, uint64_t max,
-    uint64_t *out)
-{
-	if (kts_parse_u64(arg, max, out) == 0 && *out >= min)
-		return CLI_EXIT_OK;
-	cli_err("logsig follow: %s %s: expected a number from %llu to %llu",
-	    opt, arg, (unsigned long long)min, (unsigned long long)max);
-	return CLI_EXIT_ARGS;
-}
-
 /* The options with a number. */
 static int
 take_num(struct fopts *o, int c, const char *arg)
@@ -207,32 +196,32 @@ take_num(struct fopts *o, int c, const char *arg)
 
 	switch (c) {
 	case OPT_BLOCK_RECORDS:
-		return number("--block-records", arg, 1,
+		return ls_number("logsig follow", "--block-records", arg, 1,
 		    LS_MAX_BLOCK_RECORDS, &o->p.block_records);
 	case OPT_BLOCK_SECONDS:
-		return number("--block-seconds", arg, 1, 86400,
+		return ls_number("logsig follow", "--block-seconds", arg, 1, 86400,
 		    &o->block_seconds);
 	case OPT_POLL_MS:
-		return number("--poll-ms", arg, 10, 60000, &o->poll_ms);
+		return ls_number("logsig follow", "--poll-ms", arg, 10, 60000, &o->poll_ms);
 	case OPT_STOP_WAIT:
-		return number("--stop-wait", arg, 0, 3600, &o->stop_wait);
+		return ls_number("logsig follow", "--stop-wait", arg, 0, 3600, &o->stop_wait);
 	case OPT_ROTATE_WAIT:
-		return number("--rotate-wait", arg, 0, 600000,
+		return ls_number("logsig follow", "--rotate-wait", arg, 0, 600000,
 		    &o->rotate_wait_ms);
 	case OPT_RETRY_MAX:
-		rc = number("--retry-max", arg, 1, 3600, &v);
+		rc = ls_number("logsig follow", "--retry-max", arg, 1, 3600, &v);
 		o->p.retry_max_ms = v * 1000;
 		return rc;
 	case OPT_QUEUE:
-		rc = number("--queue", arg, 1, LS_FOLLOW_QUEUE_MAX, &v);
+		rc = ls_number("logsig follow", "--queue", arg, 1, LS_FOLLOW_QUEUE_MAX, &v);
 		o->p.queue = (unsigned)v;
 		return rc;
 	case OPT_WINDOW:
-		rc = number("--window", arg, 1, KTS_UP_MAX_INFLIGHT, &v);
+		rc = ls_number("logsig follow", "--window", arg, 1, KTS_UP_MAX_INFLIGHT, &v);
 		o->p.window = (unsigned)v;
 		return rc;
 	case 'c':
-		rc = number("-c", arg, 1, 3600, &v);
+		rc = ls_number("logsig follow", "-c", arg, 1, 3600, &v);
 		o->svc.timeout_ms = (int)v * 1000;
 		return rc;
 	}
@@ -279,19 +268,8 @@ take_opt(struct fopts *o, int c, char *arg)
 static int
 service_ready(struct fopts *o)
 {
-	if (o->svc.url == NULL)
-		o->svc.url = getenv("KTS_AGGR_URL");
-	if (o->svc.url == NULL) {
-		cli_err("logsig follow: no aggregator: give -S URL (or set "
-		    "KTS_AGGR_URL)");
-		return CLI_EXIT_ARGS;
-	}
-	if (o->svc.user == NULL && strstr(o->svc.url, "@") == NULL)
-		o->svc.user = getenv("KTS_USER");
-	if (o->svc.key == NULL && strstr(o->svc.url, "@") == NULL)
-		o->svc.key = getenv("KTS_KEY");
 	o->p.svc = &o->svc;
-	return cli_service_ready(&o->svc, "aggregator");
+	return cli_service_env(&o->svc, "KTS_AGGR_URL", "aggregator");
 }
 
 static int

@@ -44,6 +44,17 @@ ls_monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+int
+ls_number(const char *cmd, const char *opt, const char *arg, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	if (kts_parse_u64(arg, max, out) == 0 && *out >= min)
+		return CLI_EXIT_OK;
+	cli_err("%s: %s %s: expected a number from %llu to %llu", cmd, opt,
+	    arg, (unsigned long long)min, (unsigned long long)max);
+	return CLI_EXIT_ARGS;
+}
+
 /* ---- output files -------------------------------------------------------- */
 
 int

@@ -123,17 +123,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static int
-number(const char *opt, const char *arg, uint64_t min, uint64_t max,
-    uint64_t *out)
-{
-	if (kts_parse_u64(arg, max, out) == 0 && *out >= min)
-		return CLI_EXIT_OK;
-	cli_err("logsig sign: %s %s: expected a number from %llu to %llu",
-	    opt, arg, (unsigned long long)min, (unsigned long long)max);
-	return CLI_EXIT_ARGS;
-}
-
 /* One option; an exit code, or -1 after --help. */
 static int
 take_opt(struct sopts *o, int c, char *arg)
@@ -160,21 +149,21 @@ take_opt(struct sopts *o, int c, char *arg)
 		return 0;
 	case CLI_OPT_JSON:	o->json = 1; return 0;
 	case OPT_BLOCK_RECORDS:
-		return number("--block-records", arg, 1,
+		return ls_number("logsig sign", "--block-records", arg, 1,
 		    LS_MAX_BLOCK_RECORDS, &o->p.block_records);
 	case OPT_BLOCK_SECONDS:
-		return number("--block-seconds", arg, 1, 86400,
+		return ls_number("logsig sign", "--block-seconds", arg, 1, 86400,
 		    &o->block_seconds);
 	case OPT_SEED_LEN:
-		rc = number("--seed-len", arg, 1, KTS_LS_MAX_SEED, &v);
+		rc = ls_number("logsig sign", "--seed-len", arg, 1, KTS_LS_MAX_SEED, &v);
 		o->p.seed_len = (size_t)v;
 		return rc;
 	case OPT_WINDOW:
-		rc = number("--window", arg, 1, KTS_UP_MAX_INFLIGHT, &v);
+		rc = ls_number("logsig sign", "--window", arg, 1, KTS_UP_MAX_INFLIGHT, &v);
 		o->p.window = (unsigned)v;
 		return rc;
 	case 'c':
-		rc = number("-c", arg, 1, 3600, &v);
+		rc = ls_number("logsig sign", "-c", arg, 1, 3600, &v);
 		o->svc.timeout_ms = (int)v * 1000;
 		return rc;
 	case 'H':
