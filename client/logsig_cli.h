@@ -377,6 +377,16 @@ void ls_pipe_free(struct ls_pipe *p);
 int ls_number(const char *cmd, const char *opt, const char *arg, uint64_t min,
     uint64_t max, uint64_t *out);
 
+/*
+ * ls_state_read - the hash in the KSISTAT10 file path; *have = 0 when
+ * path is NULL or does not exist.  Returns an exit code (a bad file:
+ * message printed, 4 or 10).
+ */
+int ls_state_read(const char *path, struct kts_imprint *im, int *have);
+
+/* ls_state_write - write im to path (temporary file renamed).  Exit code. */
+int ls_state_write(const char *path, const struct kts_imprint *im);
+
 /* ls_monotonic_ms - CLOCK_MONOTONIC in milliseconds. */
 uint64_t ls_monotonic_ms(void);
 

@@ -437,47 +437,13 @@ ev_note(struct follower *f, const char *name, const char *log,
 static int
 write_state(struct follower *f)
 {
-	struct kts_wr wr;
-	int r;
+	int rc;
 
 	if (f->o->state == NULL || !f->state_dirty)
 		return CLI_EXIT_OK;
-	kts_wr_init(&wr, KTS_LS_MAX_STATE);
-	if ((r = kts_ls_state_write(&wr, &f->state_hash)) == 0)
-		r = kts_file_write(f->o->state, wr.p, wr.len);
-	kts_wr_free(&wr);
-	if (r != 0) {
-		cli_err("%s: cannot write the state file: %s", f->o->state,
-		    kts_strerror(r));
-		return CLI_EXIT_IO;
-	}
-	f->state_dirty = 0;
-	return CLI_EXIT_OK;
-}
-
-/* The state file's hash into im; *have = 0 when it does not exist. */
-static int
-read_state(const struct fopts *o, struct kts_imprint *im, int *have)
-{
-	struct kts_perr pe = { 0, 0, NULL };
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	*have = 0;
-	if (o->state == NULL ||
-	    (access(o->state, F_OK) != 0 && errno == ENOENT))
-		return CLI_EXIT_OK;
-	if ((r = cli_read_file(o->state, KTS_LS_MAX_STATE, &buf, &len)) != 0)
-		return r;
-	r = kts_ls_state_parse(buf, len, im, &pe);
-	free(buf);
-	if (r != 0) {
-		cli_parse_error(o->state, r, &pe);
-		return r == KTS_ECRYPTO ? CLI_EXIT_CRYPTO : CLI_EXIT_FORMAT;
-	}
-	*have = 1;
-	return CLI_EXIT_OK;
+	if ((rc = ls_state_write(f->o->state, &f->state_hash)) == 0)
+		f->state_dirty = 0;
+	return rc;
 }
 
 /* ---- lines ----------------------------------------------------------------------- */
@@ -1000,7 +966,7 @@ chain_start(struct follower *f, struct kts_imprint *im, int *have,
 		return rc;
 	if (*have)
 		*append = 1;
-	else if ((rc = read_state(f->o, im, have)) != 0)
+	else if ((rc = ls_state_read(f->o->state, im, have)) != 0)
 		return rc;
 	if (!*have)
 		return CLI_EXIT_OK;

@@ -55,6 +55,49 @@ ls_number(const char *cmd, const char *opt, const char *arg, uint64_t min,
 	return CLI_EXIT_ARGS;
 }
 
+/* ---- state files ---------------------------------------------------------- */
+
+int
+ls_state_read(const char *path, struct kts_imprint *im, int *have)
+{
+	struct kts_perr pe = { 0, 0, NULL };
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*have = 0;
+	if (path == NULL || (access(path, F_OK) != 0 && errno == ENOENT))
+		return CLI_EXIT_OK;
+	if ((r = cli_read_file(path, KTS_LS_MAX_STATE, &buf, &len)) != 0)
+		return r;
+	r = kts_ls_state_parse(buf, len, im, &pe);
+	free(buf);
+	if (r != 0) {
+		cli_parse_error(path, r, &pe);
+		return r == KTS_ECRYPTO ? CLI_EXIT_CRYPTO : CLI_EXIT_FORMAT;
+	}
+	*have = 1;
+	return CLI_EXIT_OK;
+}
+
+int
+ls_state_write(const char *path, const struct kts_imprint *im)
+{
+	struct kts_wr wr;
+	int r;
+
+	kts_wr_init(&wr, KTS_LS_MAX_STATE);
+	if ((r = kts_ls_state_write(&wr, im)) == 0)
+		r = kts_file_write(path, wr.p, wr.len);
+	kts_wr_free(&wr);
+	if (r != 0) {
+		cli_err("%s: cannot write the state file: %s", path,
+		    kts_strerror(r));
+		return CLI_EXIT_IO;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* ---- output files -------------------------------------------------------- */
 
 int

@@ -242,35 +242,11 @@ parse_args(int argc, char **argv, struct sopts *o)
 
 /* ---- the chain's start ----------------------------------------------------- */
 
-/* The state file's hash, or 1 in *none when the file does not exist. */
-static int
-read_state(const struct sopts *o, struct kts_imprint *im, int *none)
-{
-	struct kts_perr pe = { 0, 0, NULL };
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	*none = 0;
-	if (access(o->state, F_OK) != 0 && errno == ENOENT) {
-		*none = 1;
-		return CLI_EXIT_OK;
-	}
-	if ((r = cli_read_file(o->state, KTS_LS_MAX_STATE, &buf, &len)) != 0)
-		return r;
-	r = kts_ls_state_parse(buf, len, im, &pe);
-	free(buf);
-	if (r != 0) {
-		cli_parse_error(o->state, r, &pe);
-		return r == KTS_ECRYPTO ? CLI_EXIT_CRYPTO : CLI_EXIT_FORMAT;
-	}
-	return CLI_EXIT_OK;
-}
-
 /* Where the first block starts: state file, --input-hash or zero. */
 static int
 chain_start(struct sopts *o, struct kts_imprint *im, int *have)
 {
+	int have_state = 0;
 	int none = 1;
 	int rc;
 
@@ -282,9 +258,10 @@ chain_start(struct sopts *o, struct kts_imprint *im, int *have)
 			return CLI_EXIT_ARGS;
 		}
 		none = 0;
-	} else if (o->state != NULL &&
-	    (rc = read_state(o, im, &none)) != 0) {
+	} else if ((rc = ls_state_read(o->state, im, &have_state)) != 0) {
 		return rc;
+	} else {
+		none = !have_state;
 	}
 	if (none)
 		return CLI_EXIT_OK;
@@ -302,21 +279,7 @@ chain_start(struct sopts *o, struct kts_imprint *im, int *have)
 static int
 write_state(const struct sopts *o, const struct kts_imprint *im)
 {
-	struct kts_wr wr;
-	int r;
-
-	if (o->state == NULL)
-		return CLI_EXIT_OK;
-	kts_wr_init(&wr, KTS_LS_MAX_STATE);
-	if ((r = kts_ls_state_write(&wr, im)) == 0)
-		r = kts_file_write(o->state, wr.p, wr.len);
-	kts_wr_free(&wr);
-	if (r != 0) {
-		cli_err("%s: cannot write the state file: %s", o->state,
-		    kts_strerror(r));
-		return CLI_EXIT_IO;
-	}
-	return CLI_EXIT_OK;
+	return o->state == NULL ? CLI_EXIT_OK : ls_state_write(o->state, im);
 }
 
 /* ---- signing ---------------------------------------------------------------- */
