@@ -167,13 +167,18 @@ struct ls_wblk {
 	uint64_t n;
 	uint64_t cap;
 	int wanted;			/* a wanted line is in the block */
+	struct kts_ls_tree *tree;	/* the block's tree, for fn */
+	struct kts_ls_chain *chain;	/* scratch for one record chain */
 };
 
 #define LS_NO_TEXT SIZE_MAX
 
 /* Is log line (1-based) wanted?  Called in ascending order. */
 typedef int (*ls_want_fn)(void *arg, uint64_t line);
-/* A block with a wanted line; returns 0 or a KTS_E* to stop. */
+/*
+ * A block with a wanted line, its tree built; returns 0 or a KTS_E* to
+ * stop.
+ */
 typedef int (*ls_block_fn)(void *arg, struct ls_wblk *b);
 
 /*

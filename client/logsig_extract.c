@@ -189,8 +189,6 @@ static int
 write_block(void *arg, struct ls_wblk *b)
 {
 	struct xrun *x = arg;
-	struct kts_ls_tree *t = NULL;
-	struct kts_ls_chain *c = NULL;
 	struct kts_wr wr;
 	uint64_t i;
 	int r;
@@ -200,20 +198,13 @@ write_block(void *arg, struct ls_wblk *b)
 		    "(sign it first)", x->o->log, (unsigned long long)b->block);
 		return KTS_ENOTFOUND;
 	}
-	if ((r = kts_ls_tree_build(&b->hdr.input, b->hdr.seed,
-	    b->hdr.seed_len, b->recs, b->is_meta, b->n, &t)) != 0)
-		return r;
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		kts_ls_tree_free(t);
-		return KTS_ENOMEM;
-	}
 	kts_wr_init(&wr, KTS_LS_MAX_BLOCK_BYTES);
 	r = kts_ls_wr_ksi(&wr, b->bs->sig, b->bs->sig_len);
 	for (i = 0; r == 0 && i < b->n; i++) {
 		if (b->tlen[i] == LS_NO_TEXT)
 			continue;
-		if ((r = kts_ls_tree_chain(t, i, c)) == 0)
-			r = kts_ls_wr_chain(&wr, c);
+		if ((r = kts_ls_tree_chain(b->tree, i, b->chain)) == 0)
+			r = kts_ls_wr_chain(&wr, b->chain);
 		if (r == 0 && (ls_file_put(&x->ex, b->text.p + b->toff[i],
 		    b->tlen[i]) != 0 || ls_file_put(&x->ex,
 		    (const uint8_t *)"\n", 1) != 0))
@@ -223,8 +214,6 @@ write_block(void *arg, struct ls_wblk *b)
 	if (r == 0 && ls_file_put(&x->pr, wr.p, wr.len) != 0)
 		r = KTS_EIO;
 	kts_wr_free(&wr);
-	free(c);
-	kts_ls_tree_free(t);
 	x->blocks++;
 	return r;
 }

@@ -105,26 +105,16 @@ static int
 emit_block(void *arg, struct ls_wblk *b)
 {
 	struct prun *x = arg;
-	struct kts_ls_tree *t = NULL;
-	struct kts_ls_chain *c = NULL;
 	struct kts_imprint root;
 	unsigned level;
 	uint64_t i;
-	int r;
+	int r = 0;
 
-	if ((r = kts_ls_tree_build(&b->hdr.input, b->hdr.seed,
-	    b->hdr.seed_len, b->recs, b->is_meta, b->n, &t)) != 0)
-		return r;
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		kts_ls_tree_free(t);
-		return KTS_ENOMEM;
-	}
-	kts_ls_tree_root(t, &root, &level);
+	kts_ls_tree_root(b->tree, &root, &level);
 	for (i = 0; r == 0 && i < b->n; i++)
-		if (b->lineno[i] != 0 && (r = kts_ls_tree_chain(t, i, c)) == 0)
-			put_record(x, b, i, c, &root, level);
-	free(c);
-	kts_ls_tree_free(t);
+		if (b->lineno[i] != 0 &&
+		    (r = kts_ls_tree_chain(b->tree, i, b->chain)) == 0)
+			put_record(x, b, i, b->chain, &root, level);
 	return r;
 }
 

@@ -129,7 +129,16 @@ take_bsig(struct walk *w, const struct kts_ls_bsig *bs)
 	if ((r = take_lines_to(w, bs->count)) != 0)
 		return r;
 	w->b.bs = bs;
-	return w->b.wanted ? w->fn(w->arg, &w->b) : 0;
+	if (!w->b.wanted)
+		return 0;
+	if ((r = kts_ls_tree_build(&w->b.hdr.input, w->b.hdr.seed,
+	    w->b.hdr.seed_len, w->b.recs, w->b.is_meta, w->b.n,
+	    &w->b.tree)) != 0)
+		return r;
+	r = w->fn(w->arg, &w->b);
+	kts_ls_tree_free(w->b.tree);
+	w->b.tree = NULL;
+	return r;
 }
 
 static int
@@ -173,8 +182,11 @@ ls_walk(const char *log, const struct ls_map *m, ls_want_fn want,
 	w.arg = arg;
 	w.log = log;
 	kts_wr_init(&w.b.text, KTS_LS_MAX_BLOCK_BYTES);
+	if ((w.b.chain = malloc(sizeof(*w.b.chain))) == NULL)
+		return KTS_ENOMEM;
 	if ((fd = open(log, O_RDONLY | O_CLOEXEC)) < 0) {
 		cli_err("%s: cannot open: %s", log, strerror(errno));
+		free(w.b.chain);
 		return KTS_EIO;
 	}
 	if ((r = kts_ls_lines_fd(&w.lr, fd)) == 0) {
@@ -187,6 +199,7 @@ ls_walk(const char *log, const struct ls_map *m, ls_want_fn want,
 	free(w.b.lineno);
 	free(w.b.toff);
 	free(w.b.tlen);
+	free(w.b.chain);
 	kts_wr_free(&w.b.text);
 	return r;
 }
