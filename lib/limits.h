@@ -327,4 +327,11 @@
 #define KTS_MALLOC_TRIM (256 * 1024 * 1024)
 #define KTS_MALLOC_TOP_PAD (16 * 1024 * 1024)
 
+/*
+ * A server's /metrics page as kts-bench reads it (--metrics): an
+ * aggregator's is about 12 KB, and its own writer stops at 1 MB
+ * (aggregator/http.c), so nothing longer is a page we wrote.
+ */
+#define KTS_BENCH_MAX_METRICS (1024 * 1024)
+
 #endif

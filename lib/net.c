@@ -87,7 +87,7 @@ struct conn {
 	int reading;			/* rev is added */
 	struct event *timer;		/* idle timeout or read deadline */
 	LIST_ENTRY(conn) link;		/* on srv->conns while open */
-	LIST_ENTRY(conn) dlink;		/* on srv->dirty while dirty */
+	TAILQ_ENTRY(conn) dlink;	/* on srv->dirty while dirty */
 	int dirty;			/* output waits for srv->flush */
 	size_t refs;			/* 1 while open, plus 1 per kts_req */
 	size_t pending;			/* TCP: with on_pdu; HTTP: on q */
@@ -114,7 +114,7 @@ struct kts_srv {
 	int tcp_port;			/* -1 when disabled */
 	size_t max_pdu;			/* request cap, KTS_MAX_PDU */
 	LIST_HEAD(, conn) conns;	/* open connections */
-	LIST_HEAD(, conn) dirty;	/* connections with output to write */
+	TAILQ_HEAD(, conn) dirty;	/* with output to write, oldest first */
 	struct event *flush;		/* writes them, once per loop pass */
 	int64_t date_t;			/* the second of date */
 	char date[32];			/* HTTP Date of that second */
@@ -241,7 +241,7 @@ conn_close(struct conn *c)
 	conn_forget_queue(c);
 	LIST_REMOVE(c, link);
 	if (c->dirty)
-		LIST_REMOVE(c, dlink);
+		TAILQ_REMOVE(&c->srv->dirty, c, dlink);
 	c->dirty = 0;
 	c->srv->st.conns_open--;
 	event_free(c->timer);
@@ -358,7 +358,7 @@ conn_out(struct conn *c)
 	if (c->dirty)
 		return;
 	c->dirty = 1;
-	LIST_INSERT_HEAD(&c->srv->dirty, c, dlink);
+	TAILQ_INSERT_TAIL(&c->srv->dirty, c, dlink);
 	event_active(c->srv->flush, EV_TIMEOUT, 1);
 }
 
@@ -414,11 +414,17 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct kts_srv *srv = arg;
 	struct conn *c;
 
-	while ((c = LIST_FIRST(&srv->dirty)) != NULL) {
-		LIST_REMOVE(c, dlink);
+	while ((c = TAILQ_FIRST(&srv->dirty)) != NULL) {
+		TAILQ_REMOVE(&srv->dirty, c, dlink);
 		c->dirty = 0;
 		conn_write(c);
 	}
+}
+
+void
+kts_srv_flush(struct kts_srv *srv)
+{
+	flush_cb(-1, 0, srv);
 }
 
 /* ---- raw TCP (spec 8.3) ---- */
@@ -1088,7 +1094,7 @@ kts_srv_new(struct event_base *base, const struct kts_srv_opts *o,
 	tmp->http_port = -1;
 	tmp->tcp_port = -1;
 	LIST_INIT(&tmp->conns);
-	LIST_INIT(&tmp->dirty);
+	TAILQ_INIT(&tmp->dirty);
 	if ((tmp->flush = event_new(base, -1, 0, flush_cb, tmp)) == NULL) {
 		r = KTS_ENOMEM;
 		goto out;

@@ -78,6 +78,13 @@ void kts_srv_ports(const struct kts_srv *srv, int *http_port, int *tcp_port);
 void kts_req_reply(struct kts_req *req, const uint8_t *pdu, size_t len,
     int http_status);
 
+/*
+ * kts_srv_flush - write the answers queued so far now, oldest first,
+ * instead of at the end of the loop pass (an aggregator after a round:
+ * its answers leave before the next round's are made).
+ */
+void kts_srv_flush(struct kts_srv *srv);
+
 /* kts_req_drop - release req without answering (closes a TCP stream). */
 void kts_req_drop(struct kts_req *req);
 

@@ -35,4 +35,43 @@ int kts_prom_put(struct kts_wr *wr, const char *fmt, ...)
 int kts_prom_errors(struct kts_wr *wr, const char *name,
     const uint64_t errors[KTS_STATUS_SLOTS]);
 
+/*
+ * A latency histogram in milliseconds with fixed buckets (the same for
+ * every metric, so threads' and scrapes' histograms add up): a bucket
+ * counts the observations at or under its bound, Prometheus style
+ * ("le"), the last one (+Inf) all of them.  The bounds are 10 ms apart
+ * from 100 to 160 ms, where an aggregator's round period plus 50 ms
+ * (issue 4's latency target at the default 100 ms rounds) falls.
+ */
+#define KTS_HIST_BUCKETS 28
+
+struct kts_hist {
+	uint64_t le[KTS_HIST_BUCKETS];	/* per bucket, not cumulative */
+	uint64_t count;
+	double sum;			/* ms */
+};
+
+/* kts_hist_bound - bucket i's upper bound in ms (+Inf for the last). */
+double kts_hist_bound(size_t i);
+
+/* kts_hist_add - count one observation of ms milliseconds. */
+void kts_hist_add(struct kts_hist *h, double ms);
+
+/* kts_hist_merge - add the counts of src to dst. */
+void kts_hist_merge(struct kts_hist *dst, const struct kts_hist *src);
+
+/*
+ * kts_hist_quantile - an upper bound of the q-quantile (0 < q <= 1): the
+ * bound of the bucket holding it (HUGE_VAL if that is +Inf); -1 when h
+ * is empty.
+ */
+double kts_hist_quantile(const struct kts_hist *h, double q);
+
+/*
+ * kts_prom_hist - h as a Prometheus histogram: name_bucket{le="..."}
+ * (cumulative), name_sum and name_count, under a TYPE line.
+ */
+int kts_prom_hist(struct kts_wr *wr, const char *name,
+    const struct kts_hist *h);
+
 #endif

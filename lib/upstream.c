@@ -30,6 +30,7 @@
 #include "rd.h"
 #include "tlv.h"
 #include "upstream.h"
+#include "util.h"
 
 /* How often deadlines are checked; a timeout fires at most this late. */
 #define SWEEP_MS 20
@@ -75,16 +76,15 @@ struct kts_up {
 	struct event *sweep;		/* deadlines and deferred failures */
 	struct kts_up_stats st;
 	int sending;			/* inside kts_up_send() */
+	uint64_t read_us;		/* the answers being delivered came */
 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+/*
+ * Parents' answers go before new client work: the events of an upstream
+ * run at the base's first priority (an aggregator has two, see
+ * aggregator/main.c; a base with one runs everything at 0 anyway).
+ */
+#define UP_PRIORITY 0
 
 int
 kts_resp_req_id(const uint8_t *pdu, size_t len, uint64_t *out)
@@ -134,7 +134,7 @@ wait_add(struct kts_up *up, uint64_t req_id)
 	w = &up->wait[up->n_wait++];
 	memset(w, 0, sizeof(*w));
 	w->req_id = req_id;
-	w->deadline_ms = mono_ms() + (uint64_t)up->timeout_ms;
+	w->deadline_ms = kts_mono_ms() + (uint64_t)up->timeout_ms;
 	w->slot = SIZE_MAX;
 	return w;
 }
@@ -193,7 +193,7 @@ static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct kts_up *up = arg;
-	uint64_t now = mono_ms();
+	uint64_t now = kts_mono_ms();
 	size_t i;
 
 	for (i = 0; i < up->n_wait; i++) {
@@ -301,6 +301,7 @@ tcp_read_cb(struct bufferevent *bev, void *arg)
 	size_t n;
 	size_t total;
 
+	up->read_us = kts_mono_us();
 	while ((n = evbuffer_get_length(in)) >= 2) {
 		evbuffer_copyout(in, hdr, n < 4 ? n : 4);
 		if (hdr[0] & 0x80) {
@@ -335,7 +336,7 @@ tcp_drop(struct kts_up *up, const char *why)
 		up->bev = NULL;
 	}
 	if (!up->connected)
-		up->down_since_ms = mono_ms();
+		up->down_since_ms = kts_mono_ms();
 	up->connected = 0;
 	wait_fail_all(up, why);
 }
@@ -376,12 +377,13 @@ tcp_send(struct kts_up *up, struct upw *w, const uint8_t *pdu, size_t len)
 			return KTS_ENOMEM;
 		bufferevent_setcb(up->bev, tcp_read_cb, NULL, tcp_event_cb,
 		    up);
+		bufferevent_priority_set(up->bev, UP_PRIORITY);
 		bufferevent_setwatermark(up->bev, EV_READ, 0, 2 * KTS_MAX_PDU);
 		if (bufferevent_socket_connect(up->bev,
 		    (struct sockaddr *)&up->sa, up->salen) != 0) {
 			bufferevent_free(up->bev);
 			up->bev = NULL;
-			up->down_since_ms = mono_ms();
+			up->down_since_ms = kts_mono_ms();
 			wait_defer_fail(w, "cannot connect");
 			return 0;
 		}
@@ -411,6 +413,7 @@ http_done_cb(struct evhttp_request *hreq, void *arg)
 	char why[96] = "";
 	int code;
 
+	up->read_us = kts_mono_us();
 	for (i = 0; i < up->n_wait; i++)
 		if (!up->wait[i].dead && up->wait[i].slot == s &&
 		    up->wait[i].hreq != NULL)
@@ -432,7 +435,7 @@ http_done_cb(struct evhttp_request *hreq, void *arg)
 		snprintf(why, sizeof(why), "out of memory");
 	up->wait[i].hreq = NULL;
 	if (code == 0)
-		up->down_since_ms = mono_ms();
+		up->down_since_ms = kts_mono_ms();
 	else
 		up->down_since_ms = 0;
 	if (up->sending) {
@@ -463,6 +466,9 @@ http_slot(struct kts_up *up)
 			if (up->slots[i].conn == NULL)
 				return SIZE_MAX;
 			evhttp_connection_set_retries(up->slots[i].conn, 0);
+			bufferevent_priority_set(
+			    evhttp_connection_get_bufferevent(
+			    up->slots[i].conn), UP_PRIORITY);
 			evhttp_connection_set_max_body_size(up->slots[i].conn,
 			    KTS_MAX_PDU);
 			evhttp_connection_set_max_headers_size(
@@ -529,7 +535,7 @@ kts_up_send(struct kts_up *up, uint64_t req_id, const uint8_t *pdu,
 		return KTS_ETOOBIG;
 	/* A parent that just failed to connect is left alone a while. */
 	if ((!up->tcp || up->bev == NULL) && up->down_since_ms != 0 &&
-	    mono_ms() - up->down_since_ms < KTS_UP_RETRY_MS)
+	    kts_mono_ms() - up->down_since_ms < KTS_UP_RETRY_MS)
 		return KTS_EIO;
 	if ((w = wait_add(up, req_id)) == NULL)
 		return KTS_ENOMEM;
@@ -714,4 +720,10 @@ int
 kts_up_is_tcp(const struct kts_up *up)
 {
 	return up->tcp;
+}
+
+uint64_t
+kts_up_read_us(const struct kts_up *up)
+{
+	return up->read_us;
 }

@@ -67,6 +67,13 @@ int kts_up_send(struct kts_up *up, uint64_t req_id, const uint8_t *pdu,
 /* kts_up_free - close everything; no callback is made after it. */
 void kts_up_free(struct kts_up *up);
 
+/*
+ * kts_up_read_us - when (kts_mono_us()) the answer now being delivered
+ * was read from the parent: a callback's answers that came in one read
+ * share it, however long the ones before took.
+ */
+uint64_t kts_up_read_us(const struct kts_up *up);
+
 /* For /metrics and logs. */
 struct kts_up_stats {
 	uint64_t sent;		/* requests sent */

@@ -254,3 +254,30 @@ kts_malloc_keep(void)
 	(void)mallopt(M_TOP_PAD, KTS_MALLOC_TOP_PAD);
 #endif
 }
+
+static uint64_t
+clock_us(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+kts_mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+uint64_t
+kts_mono_ms(void)
+{
+	return clock_us(CLOCK_MONOTONIC) / 1000u;
+}
+
+uint64_t
+kts_real_us(void)
+{
+	return clock_us(CLOCK_REALTIME);
+}

@@ -61,4 +61,13 @@ int kts_file_write(const char *path, const uint8_t *p, size_t n);
  */
 void kts_malloc_keep(void);
 
+/* kts_mono_us - the monotonic clock in microseconds (latencies). */
+uint64_t kts_mono_us(void);
+
+/* kts_mono_ms - the same in milliseconds (deadlines). */
+uint64_t kts_mono_ms(void);
+
+/* kts_real_us - the wall clock in microseconds since 1970. */
+uint64_t kts_real_us(void);
+
 #endif

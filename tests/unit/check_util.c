@@ -1,8 +1,10 @@
 /*
  * check_util.c - unit tests for lib/util.c: hex, UTC time text and
- * parsing, number parsing, capped whole-file reads and atomic writes.
+ * parsing, number parsing, capped whole-file reads and atomic writes,
+ * the clocks; and the latency histograms of lib/prom.c.
  */
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,9 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "prom.h"
 #include "util.h"
+#include "wr.h"
 #include "kts_test.h"
 
 /* ---- hex ---- */
@@ -340,6 +344,115 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/* ---- clocks ---- */
+
+START_TEST(test_clocks)
+{
+	uint64_t a = kts_mono_us();
+	uint64_t b;
+	uint64_t r = kts_real_us();
+
+	usleep(20000);
+	b = kts_mono_us();
+	ck_assert_uint_ge(b - a, 19000);	/* 20 ms slept */
+	ck_assert_uint_lt(b - a, 5000000);
+	ck_assert_uint_ge(kts_mono_ms(), b / 1000);
+	/* The wall clock is after 2020-01-01 and in microseconds. */
+	ck_assert_uint_gt(r, 1577836800ull * 1000000u);
+	ck_assert_uint_lt(r, 4102444800ull * 1000000u);
+}
+END_TEST
+
+/* ---- latency histograms (prom.c) ---- */
+
+START_TEST(test_hist_buckets)
+{
+	struct kts_hist h;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert(kts_hist_quantile(&h, 0.99) < 0);	/* empty */
+	/* Increasing bounds, the last +Inf, 150 ms among them. */
+	for (i = 1; i < KTS_HIST_BUCKETS; i++)
+		ck_assert(kts_hist_bound(i) > kts_hist_bound(i - 1));
+	ck_assert(isinf(kts_hist_bound(KTS_HIST_BUCKETS - 1)));
+	ck_assert(isinf(kts_hist_bound(KTS_HIST_BUCKETS)));
+	kts_hist_add(&h, 150.0);	/* on a bound: that bucket ("le") */
+	ck_assert(kts_hist_quantile(&h, 0.5) == 150.0);
+	kts_hist_add(&h, 150.001);
+	ck_assert(kts_hist_quantile(&h, 1.0) == 160.0);
+	kts_hist_add(&h, -3.0);		/* a clock step counts as 0 */
+	ck_assert(kts_hist_quantile(&h, 0.01) == 1.0);
+	kts_hist_add(&h, 1e9);		/* past the last bound: +Inf */
+	ck_assert(isinf(kts_hist_quantile(&h, 1.0)));
+	ck_assert_uint_eq(h.count, 4);
+	ck_assert(h.sum > 150.0 + 150.001 + 1e9 - 1e-3 &&
+	    h.sum < 150.0 + 150.001 + 1e9 + 1e-3);
+}
+END_TEST
+
+START_TEST(test_hist_quantile)
+{
+	struct kts_hist h;
+	struct kts_hist t;
+	int i;
+
+	memset(&h, 0, sizeof(h));
+	memset(&t, 0, sizeof(t));
+	/* 990 at 5 ms, 10 at 400 ms: p99 is the 990th, p99.1 the 991st. */
+	for (i = 0; i < 990; i++)
+		kts_hist_add(&h, 4.5);
+	for (i = 0; i < 10; i++)
+		kts_hist_add(&t, 399.0);
+	kts_hist_merge(&h, &t);
+	ck_assert_uint_eq(h.count, 1000);
+	ck_assert(kts_hist_quantile(&h, 0.99) == 5.0);
+	ck_assert(kts_hist_quantile(&h, 0.991) == 400.0);
+	ck_assert(kts_hist_quantile(&h, 0.5) == 5.0);
+	ck_assert(kts_hist_quantile(&h, 0.0) == 5.0);	/* rank 1 at least */
+	/* Eight: 2 at 300, 6 at 1000.  p99 is the 8th (rank 7.92 up). */
+	memset(&h, 0, sizeof(h));
+	kts_hist_add(&h, 280.0);
+	kts_hist_add(&h, 290.0);
+	for (i = 0; i < 6; i++)
+		kts_hist_add(&h, 900.0);
+	ck_assert(kts_hist_quantile(&h, 0.25) == 300.0);
+	ck_assert(kts_hist_quantile(&h, 0.26) == 1000.0);
+	ck_assert(kts_hist_quantile(&h, 0.99) == 1000.0);
+}
+END_TEST
+
+START_TEST(test_hist_prom)
+{
+	struct kts_wr wr;
+	struct kts_hist h;
+	char *text;
+
+	memset(&h, 0, sizeof(h));
+	kts_hist_add(&h, 0.5);
+	kts_hist_add(&h, 120.0);
+	kts_hist_add(&h, 20000.0);
+	kts_wr_init(&wr, 1u << 16);
+	ck_assert_int_eq(kts_prom_hist(&wr, "x_ms", &h), 0);
+	ck_assert_int_eq(kts_wr_put(&wr, "", 1), 0);
+	text = (char *)wr.p;
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE x_ms histogram\n"));
+	/* Cumulative counts. */
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_bucket{le=\"1\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_bucket{le=\"110\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_bucket{le=\"120\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_bucket{le=\"10000\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_bucket{le=\"+Inf\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_sum 20120.500\n"));
+	ck_assert_ptr_nonnull(strstr(text, "x_ms_count 3\n"));
+	kts_wr_free(&wr);
+	/* A writer without room fails, it does not cut the text. */
+	kts_wr_init(&wr, 64);
+	ck_assert_int_ne(kts_prom_hist(&wr, "x_ms", &h), 0);
+	kts_wr_free(&wr);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -365,6 +478,16 @@ util_suite(void)
 	tcase_add_test(tc, test_file_write_read);
 	tcase_add_test(tc, test_file_write_atomic);
 	tcase_add_test(tc, test_file_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clocks");
+	tcase_add_test(tc, test_clocks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("histograms");
+	tcase_add_test(tc, test_hist_buckets);
+	tcase_add_test(tc, test_hist_quantile);
+	tcase_add_test(tc, test_hist_prom);
 	suite_add_tcase(s, tc);
 	return s;
 }
