@@ -70,6 +70,7 @@ struct ag_req {
 	unsigned level;
 	uint8_t hmac_alg;		/* answer with the request's algorithm */
 	uint64_t recv_us;		/* arrival, for the metadata */
+	uint64_t arrived_us;		/* arrival, monotonic: latency */
 };
 
 /* A closed round waiting for its parents. */
@@ -81,9 +82,17 @@ struct ag_round {
 	uint8_t *meta;			/* the metadata the tree borrows */
 	unsigned root_level;
 	uint64_t closed_us;		/* monotonic, for latency */
+	uint64_t sent_us;		/* root sent to the parents */
+	uint64_t answer_us;		/* the answer that was taken came */
 	size_t waiting;			/* parents yet to answer or fail */
 	uint64_t status;		/* the status to fail with */
 	char msg[160];			/* and its message */
+};
+
+/* An answered request's latency figures, until its answer is written. */
+struct ag_lat {
+	uint64_t arrived_us;		/* monotonic */
+	uint64_t parent_us;		/* its round's wait for the parent */
 };
 
 /* What is known about one parent. */
@@ -115,6 +124,11 @@ struct ag_stats {
 	uint64_t last_round_requests;
 	double last_round_ms;		/* close to answer */
 	double last_parent_ms;		/* send to first valid answer */
+	struct kts_hist request_ms;	/* arrival to answer written */
+	struct kts_hist own_ms;		/* that, less the parent's wait */
+	struct kts_hist wait_ms;	/* arrival to the root sent */
+	struct kts_hist parent_ms;	/* root sent to the answer taken */
+	struct kts_hist answer_ms;	/* that answer to the last written */
 };
 
 /*
@@ -166,6 +180,13 @@ struct ag {
 	struct ag_parent parents[AG_MAX_PARENTS];
 	size_t n_parents;
 	struct event *tick;		/* the round timer */
+	struct event *flush;		/* writes answered rounds (core.c) */
+	struct ag_lat *lat;		/* their requests' latency figures */
+	size_t n_lat;
+	size_t cap_lat;
+	uint64_t *lat_rounds;		/* their answers' read times */
+	size_t n_lat_rounds;
+	size_t cap_lat_rounds;
 	struct ag_req *open;		/* the open round's requests */
 	size_t n_open;
 	size_t cap_open;

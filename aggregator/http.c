@@ -42,6 +42,11 @@ gather(struct ag *ag, struct ag_pub *t)
 			t->st.last_round_ms = p.st.last_round_ms;
 		if (p.st.last_parent_ms > t->st.last_parent_ms)
 			t->st.last_parent_ms = p.st.last_parent_ms;
+		kts_hist_merge(&t->st.request_ms, &p.st.request_ms);
+		kts_hist_merge(&t->st.own_ms, &p.st.own_ms);
+		kts_hist_merge(&t->st.wait_ms, &p.st.wait_ms);
+		kts_hist_merge(&t->st.parent_ms, &p.st.parent_ms);
+		kts_hist_merge(&t->st.answer_ms, &p.st.answer_ms);
 		t->ss.conns_total += p.ss.conns_total;
 		t->ss.conns_open += p.ss.conns_open;
 		t->ss.pdus_in += p.ss.pdus_in;
@@ -138,6 +143,14 @@ metrics(struct ag *ag, struct kts_wr *wr)
 	    "kts_round_latency_ms %.3f\n# TYPE kts_parent_answer_ms gauge\n"
 	    "kts_parent_answer_ms %.3f\n",
 	    s->last_round_ms, s->last_parent_ms);
+	r |= kts_prom_put(wr, "# TYPE kts_round_period_ms gauge\n"
+	    "kts_round_period_ms %llu\n",
+	    (unsigned long long)ag->conf->round_ms);
+	r |= kts_prom_hist(wr, "kts_request_latency_ms", &s->request_ms);
+	r |= kts_prom_hist(wr, "kts_request_own_latency_ms", &s->own_ms);
+	r |= kts_prom_hist(wr, "kts_request_round_wait_ms", &s->wait_ms);
+	r |= kts_prom_hist(wr, "kts_round_parent_ms", &s->parent_ms);
+	r |= kts_prom_hist(wr, "kts_round_answer_ms", &s->answer_ms);
 	r |= kts_prom_put(wr, "# TYPE kts_requests_waiting gauge\n"
 	    "kts_requests_waiting %llu\n# TYPE kts_rounds_waiting gauge\n"
 	    "kts_rounds_waiting %zu\n",

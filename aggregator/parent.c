@@ -22,6 +22,7 @@
 #include "rd.h"
 #include "sig.h"
 #include "tlv.h"
+#include "util.h"
 #include "verify.h"
 
 /*
@@ -30,15 +31,6 @@
  */
 #define CONF_EVERY_MS 30000u
 #define CONF_RETRY_MS 5000u
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /*
  * Lower the level offered to clients so the tallest round still fits
@@ -72,7 +64,7 @@ static void
 set_health(struct ag_parent *p, int ok)
 {
 	p->healthy = ok;
-	p->health_us = mono_us();
+	p->health_us = kts_mono_us();
 }
 
 static struct ag_parent *
@@ -250,6 +242,11 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	if ((fi = flight_find(ag, id)) == SIZE_MAX)
 		return;		/* already answered by another parent */
 	rd = ag->flight[fi];
+	/* When it was read: checking it, and answering the rounds whose
+	 * answers came in the same read before it, is our own time. */
+	rd->answer_us = kts_up_read_us(p->up);
+	if (rd->answer_us < rd->sent_us)
+		rd->answer_us = kts_mono_us();
 	kts_wr_init(&upper, KTS_MAX_PDU);
 	if (pdu == NULL)
 		snprintf(why, sizeof(why), "%s", fail);
@@ -257,7 +254,7 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 	    why, sizeof(why)) == 0) {
 		p->ok++;
 		set_health(p, 1);
-		p->last_ms = (double)(mono_us() - rd->closed_us) / 1000.0;
+		p->last_ms = (double)(rd->answer_us - rd->sent_us) / 1000.0;
 		ag->st.last_parent_ms = p->last_ms;
 		flight_remove(ag, fi);
 		ag_round_answer(ag, rd, t, idx, n_idx, upper.p, upper.len);
@@ -359,7 +356,7 @@ ag_round_send(struct ag *ag, struct ag_round *rd)
 void
 ag_parents_tick(struct ag *ag)
 {
-	uint64_t now = mono_us() / 1000u;
+	uint64_t now = kts_mono_us() / 1000u;
 	struct kts_wr wr;
 	size_t i;
 

@@ -5,6 +5,7 @@
  *
  * usage: kts-bench sign --url URL --user U --key K [--connections N]
  *            [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify] [-q]
+ *            [--metrics URL]
  *
  * N connections to URL are kept busy for S seconds (default 10) with
  * aggregation requests (PDU v2, HMAC-SHA-256 with K) for random SHA-256
@@ -28,7 +29,9 @@
  * The last line on stdout is "sign_per_s N p50_ms X p99_ms Y errors Z".
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "hash.h"
@@ -46,7 +49,14 @@ struct sstate {
 	const struct kts_load_opts *o;
 	const char *login;	/* resp_id(): the header's login id, or NULL */
 	char why[256];		/* s_check()'s message */
+	const char *metrics;	/* --metrics: the server's /metrics URL */
+	struct kts_scrape before;	/* its histograms before the run */
+	struct kts_scrape after;	/* and after */
+	int scraped;		/* both were read */
 };
+
+/* The server's figures settle once every thread published (a round). */
+#define SCRAPE_SETTLE_US 300000
 
 /* The SHA-256 imprint of the digest d. */
 static void
@@ -194,6 +204,31 @@ s_report(void *arg)
 
 	printf("random SHA-256 hashes; signatures checked against them%s\n",
 	    ss->o->no_verify ? "" : " and the internal policy");
+	if (ss->scraped)
+		kts_scrape_report(&ss->before, &ss->after);
+}
+
+/*
+ * Take "--metrics URL" out of argv (into ss->metrics), leaving the rest
+ * for kts_load_args() in args.  Returns the count left, or -1 when URL
+ * is missing.
+ */
+static int
+take_metrics(struct sstate *ss, int argc, char **argv, char **args)
+{
+	int n = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--metrics") == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			ss->metrics = argv[++i];
+		} else
+			args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	return n;
 }
 
 static int
@@ -212,7 +247,11 @@ usage(FILE *fp)
 	    "  --rate R: open loop, R requests a second at even times once "
 	    "every\n  connection is up, each on the next connection with room "
 	    "(none free: an\n  error); latency from the scheduled time.  "
-	    "Default: closed loop.\n", fp);
+	    "Default: closed loop.\n"
+	    "  --metrics URL: the server's /metrics (an aggregator's) before "
+	    "and after the\n  run; prints what it measured itself: "
+	    "server_latency_ms, server_parent_ms\n  and server_own_ms "
+	    "(p99 against its round period plus 50 ms).\n", fp);
 	return 3;
 }
 
@@ -230,20 +269,51 @@ kts_bench_sign(int argc, char **argv)
 	};
 	struct kts_load_opts o;
 	struct kts_load *ld = NULL;
+	char **args;
+	char why[256];
 	int rc = 1;
+	int n;
 	int r;
 
-	if ((r = kts_load_args(&m, 1, argc, argv, &o)) > 0) {
+	if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL) {
+		fprintf(stderr, "kts-bench: out of memory\n");
+		return 1;
+	}
+	if ((n = take_metrics(&ss, argc, argv, args)) < 0) {
+		fprintf(stderr, "kts-bench: --metrics needs a URL\n");
+		free(args);
+		return usage(stderr);
+	}
+	r = kts_load_args(&m, 1, n, args, &o);
+	if (r > 0) {
+		free(args);
 		usage(stdout);
 		return 0;
-	} else if (r < 0)
+	} else if (r < 0) {
+		free(args);
 		return usage(stderr);
+	}
 	ss.o = &o;
+	if (ss.metrics != NULL && kts_scrape_get(ss.metrics, &ss.before, why,
+	    sizeof(why)) != 0) {
+		fprintf(stderr, "kts-bench: --metrics: %s\n", why);
+		goto out;
+	}
 	if (kts_load_new(&m, &o, &ld) != 0 || kts_load_run(ld) != 0)
 		goto out;
+	if (ss.metrics != NULL) {
+		usleep(SCRAPE_SETTLE_US);
+		if (kts_scrape_get(ss.metrics, &ss.after, why,
+		    sizeof(why)) == 0)
+			ss.scraped = 1;
+		else
+			fprintf(stderr, "kts-bench: --metrics after the run: "
+			    "%s\n", why);
+	}
 	kts_load_report(ld);
 	rc = 0;
 out:
 	kts_load_free(ld);
+	free(args);
 	return rc;
 }

@@ -3,7 +3,7 @@ noinst_PROGRAMS += tools/kts-bench
 tools_kts_bench_SOURCES = tools/kts_bench.c tools/kts_bench.h \
 	tools/kts_bench_net.c tools/kts_bench_net.h tools/kts_bench_extend.c \
 	tools/kts_bench_sign.c tools/kts_bench_baseline.c \
-	tools/kts_bench_logsig.c
+	tools/kts_bench_logsig.c tools/kts_bench_metrics.c
 tools_kts_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(EVENT_CFLAGS)
 tools_kts_bench_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS)
 

@@ -118,6 +118,38 @@ for s in s1 s2 s3 s4; do
 done
 note "$total signatures"
 
+# leaf1 signed s1 and s2 (184 requests): its latency histograms count
+# each once, cumulative buckets ending at the count, and the round's wait
+# for its parent is taken out of the request's own latency.
+sleep 0.3	# each thread publishes its figures every round (100 ms)
+"$pdu" get "${KTS_AGGR_URL}metrics" >"$tmp/lat.txt" 2>&1
+if awk -v want=184 '
+	/^kts_request_(own_)?latency_ms_bucket/ {
+		split($1, a, "_bucket"); n = a[1]
+		if ($2 + 0 < last[n]) bad = "not cumulative: " $0
+		last[n] = $2 + 0
+		if ($1 ~ /le="\+Inf"/) inf[n] = $2 + 0
+		if ($1 ~ /le="10000"/) in10s[n] = $2 + 0
+	}
+	/^kts_request_(own_)?latency_ms_count/ {
+		sub(/_count$/, "", $1); cnt[$1] = $2 + 0; k++
+	}
+	/^kts_request_latency_ms_sum/ { lat = $2 + 0 }
+	/^kts_request_own_latency_ms_sum/ { own = $2 + 0 }
+	END {
+		if (bad != "") { print bad; exit 1 }
+		for (n in cnt) if (cnt[n] != want || inf[n] != want ||
+		    in10s[n] != want) { print n ": " cnt[n] " " inf[n]; exit 1 }
+		if (k != 2 || !(own > 0) || !(own < lat)) {
+			print "sums: own " own " of " lat; exit 1
+		}
+	}' "$tmp/lat.txt" >"$tmp/lat.out"; then
+	ok "leaf1's /metrics: latency histograms count its 184 signatures, own time under the total"
+else
+	bad "leaf1's latency histograms: $(cat "$tmp/lat.out")"
+	grep "_ms_" "$tmp/lat.txt" | head -20
+fi
+
 # Every signature verifies key-based against its own hash and carries
 # the three logins: the client, its leaf and the middle.
 nv=0

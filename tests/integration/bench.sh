@@ -69,6 +69,37 @@ wait $hp
 verdict "sign over HTTP" "$good" http $?
 verdict "sign over raw TCP" "$good" tcp $ts
 
+# --metrics: the leaf's own histograms around a run.  Its requests are
+# the run's (no other client signs through leaf2 here), and the own
+# latency is at most the total.
+"$bench" sign --url "$KTS_AGGR2_URL" $cred --seconds 1 --connections 4 -q \
+    --metrics "${KTS_AGGR2_URL}metrics" >"$tmp/m.out" 2>"$tmp/m.err"
+st=$?
+good_n=$(sed -n 's/^requests \([0-9]*\), good \([0-9]*\),.*/\2/p' "$tmp/m.out")
+own=$(grep '^server_own_ms n ' "$tmp/m.out")
+tot=$(grep '^server_latency_ms n ' "$tmp/m.out")
+if [ $st -eq 0 ] && [ -n "$good_n" ] && [ "$good_n" -gt 0 ] &&
+    echo "$own" | grep -Eq "^server_own_ms n $good_n p50_le [0-9.]+ p99_le [0-9.]+ target 150 (met|missed)$" &&
+    echo "$tot" | grep -Eq "^server_latency_ms n $good_n " &&
+    [ "$(echo "$own" | awk '{ print $7 }')" != "" ] &&
+    awk -v a="$(echo "$own" | awk '{ print $7 }')" \
+    -v b="$(echo "$tot" | awk '{ print $7 }')" 'BEGIN { exit !(a <= b) }'
+then
+	ok "sign --metrics: $own"
+else
+	bad "sign --metrics (exit $st)"
+	sed 's/^/    /' "$tmp/m.out" "$tmp/m.err"
+fi
+if "$bench" sign --url "$KTS_AGGR2_URL" $cred --seconds 1 -q \
+    --metrics "${KTS_CAL_URL%/}/nothing-here" >"$tmp/out" 2>"$tmp/err"; then
+	bad "sign --metrics with a page that is no aggregator's succeeded"
+elif grep -q "metrics" "$tmp/err"; then
+	ok "sign --metrics refuses a page without the histograms: $(head -n 1 "$tmp/err")"
+else
+	bad "sign --metrics: no message"
+	cat "$tmp/err"
+fi
+
 # The calendar has leaves by now; extend runs on the same generator.
 last_line_ok "extend over raw TCP" \
     '^extend_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$' \
