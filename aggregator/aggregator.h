@@ -84,16 +84,19 @@ struct ag_round {
 	uint64_t closed_us;		/* monotonic, for latency */
 	uint64_t sent_us;		/* root sent to the parents */
 	uint64_t answer_us;		/* the answer that was taken came */
+	uint64_t aggr_time;		/* from that answer (answer.c) */
+	uint64_t *idx;			/* its chain index, owned */
+	size_t n_idx;
+	uint8_t *upper;			/* all it returned, owned */
+	size_t upper_len;
+	size_t left;			/* requests not answered yet */
+	int picked;			/* its requests are in ag->pick */
 	size_t waiting;			/* parents yet to answer or fail */
 	uint64_t status;		/* the status to fail with */
 	char msg[160];			/* and its message */
 };
 
-/* An answered request's latency figures, until its answer is written. */
-struct ag_lat {
-	uint64_t arrived_us;		/* monotonic */
-	uint64_t parent_us;		/* its round's wait for the parent */
-};
+struct ag_pick;
 
 /* What is known about one parent. */
 struct ag_parent {
@@ -180,13 +183,15 @@ struct ag {
 	struct ag_parent parents[AG_MAX_PARENTS];
 	size_t n_parents;
 	struct event *tick;		/* the round timer */
-	struct event *flush;		/* writes answered rounds (core.c) */
-	struct ag_lat *lat;		/* their requests' latency figures */
-	size_t n_lat;
-	size_t cap_lat;
-	uint64_t *lat_rounds;		/* their answers' read times */
-	size_t n_lat_rounds;
-	size_t cap_lat_rounds;
+	struct event *answer;		/* writes a slice (answer.c) */
+	struct event *answer_more;	/* the next, among client events */
+	struct ag_round **ans;		/* signed rounds being answered */
+	size_t n_ans;
+	size_t cap_ans;
+	struct ag_pick *pick;		/* their requests, in answer order */
+	size_t n_pick;
+	size_t cap_pick;
+	size_t at_pick;			/* the next to answer */
 	struct ag_req *open;		/* the open round's requests */
 	size_t n_open;
 	size_t cap_open;
@@ -233,10 +238,13 @@ void ag_parents_free(struct ag *ag);
 int ag_round_send(struct ag *ag, struct ag_round *rd);
 void ag_parents_tick(struct ag *ag);
 void ag_round_free(struct ag_round *rd);
-void ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
-    const uint64_t *idx, size_t n_idx, const uint8_t *upper,
-    size_t upper_len);
 void ag_round_fail(struct ag *ag, struct ag_round *rd);
+
+/* answer.c */
+int ag_answer_init(struct ag *ag);
+void ag_answer_free(struct ag *ag);
+void ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
+    uint64_t *idx, size_t n_idx, uint8_t *upper, size_t upper_len);
 
 /* http.c */
 int ag_get(void *arg, const char *path, uint8_t **body, size_t *len,

@@ -43,123 +43,6 @@ ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
 	    e->req_id, status, msg);
 }
 
-/*
- * Latency (issue 4's target: a request's latency, less its round's wait
- * for the parent, within one round period plus 50 ms).  A request's
- * answer counts as given when the kernel has it: the answers of every
- * round one parent read brought are written together by ag->flush, once
- * that read is handled (one write a connection however many of its
- * requests those rounds held, the oldest round's connections first), and
- * their latencies are taken then, from what ag_round_answer() kept.
- */
-static int
-lat_grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-	void **p = pp;
-	void *n;
-	size_t c = *cap ? *cap : 256;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((n = realloc(*p, c * elem)) == NULL)
-		return KTS_ENOMEM;
-	*p = n;
-	*cap = c;
-	return 0;
-}
-
-/* Keep what rd's latencies need until its answers are written. */
-static int
-lat_keep(struct ag *ag, const struct ag_round *rd)
-{
-	uint64_t parent = rd->answer_us - rd->sent_us;
-	size_t i;
-
-	if (lat_grow(&ag->lat, &ag->cap_lat, ag->n_lat + rd->n,
-	    sizeof(*ag->lat)) != 0 ||
-	    lat_grow(&ag->lat_rounds, &ag->cap_lat_rounds,
-	    ag->n_lat_rounds + 1, sizeof(*ag->lat_rounds)) != 0)
-		return KTS_ENOMEM;
-	kts_hist_add(&ag->st.parent_ms, (double)parent / 1000.0);
-	ag->lat_rounds[ag->n_lat_rounds++] = rd->answer_us;
-	for (i = 0; i < rd->n; i++) {
-		struct ag_lat *l = &ag->lat[ag->n_lat++];
-
-		l->arrived_us = rd->reqs[i].arrived_us;
-		l->parent_us = parent;
-		kts_hist_add(&ag->st.wait_ms, (double)(rd->sent_us -
-		    l->arrived_us) / 1000.0);
-	}
-	return 0;
-}
-
-/* ag->flush: write the answers queued, then count their latencies. */
-static void
-on_flush(evutil_socket_t fd, short what, void *arg)
-{
-	struct ag *ag = arg;
-	uint64_t done;
-	size_t i;
-
-	kts_srv_flush(ag->srv);
-	done = kts_mono_us();
-	for (i = 0; i < ag->n_lat_rounds; i++)
-		kts_hist_add(&ag->st.answer_ms,
-		    (double)(done - ag->lat_rounds[i]) / 1000.0);
-	for (i = 0; i < ag->n_lat; i++) {
-		uint64_t lat = done - ag->lat[i].arrived_us;
-
-		kts_hist_add(&ag->st.request_ms, (double)lat / 1000.0);
-		kts_hist_add(&ag->st.own_ms,
-		    (double)(lat - ag->lat[i].parent_us) / 1000.0);
-	}
-	ag->n_lat = ag->n_lat_rounds = 0;
-}
-
-void
-ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
-    const uint64_t *idx, size_t n_idx, const uint8_t *upper,
-    size_t upper_len)
-{
-	struct kts_wr wr;
-	size_t answered = 0;
-	size_t mark;
-	size_t pm;
-	size_t i;
-	int r;
-
-	ag_publish(ag);		/* the parents' health, before any answer */
-	kts_wr_init(&wr, KTS_MAX_PDU);
-	for (i = 0; i < rd->n; i++) {
-		const struct ag_req *e = &rd->reqs[i];
-
-		/* Spec 7.11: our chain, then all the parent returned. */
-		wr.len = 0;
-		if ((r = kts_pdu_begin(&wr, KTS_TAG_AGGR_RESP, e->user->login,
-		    &mark)) == 0 &&
-		    (r = kts_wr_tlv_begin(&wr, 0x02, 0, &pm)) == 0 &&
-		    (r = kts_wr_tlv_u64(&wr, 0x01, 0, e->req_id)) == 0 &&
-		    (r = kts_tree_chain(rd->tree, i, aggr_time, idx, n_idx,
-		    &wr)) == 0 &&
-		    (r = kts_wr_put(&wr, upper, upper_len)) == 0)
-			r = kts_wr_tlv_end(&wr, pm);
-		kts_reply_signed(e->req, &wr, mark, e->user, e->hmac_alg, r);
-		if (r == 0)
-			answered++;
-	}
-	kts_wr_free(&wr);
-	ag->st.answered += answered;
-	ag->waiting -= rd->n;
-	ag->st.last_round_ms = (double)(kts_mono_us() - rd->closed_us) /
-	    1000.0;
-	if (lat_keep(ag, rd) == 0)
-		event_active(ag->flush, EV_TIMEOUT, 1);
-	else
-		on_flush(-1, 0, ag);	/* no room to keep: write now */
-}
-
 void
 ag_round_fail(struct ag *ag, struct ag_round *rd)
 {
@@ -245,7 +128,7 @@ do_aggregate(struct ag *ag, struct kts_req *req, const struct kts_req_pdu *p,
 	e.level = (unsigned)p->aggr.level;
 	e.hmac_alg = p->hmac_alg;
 	e.recv_us = kts_real_us();
-	e.arrived_us = kts_mono_us();
+	e.arrived_us = kts_req_arrived_us(req);
 	/* Spec 7.10 for each cap; 0x0106 means "retry later". */
 	if (ag->stopping)
 		st = KTS_ST_INTERNAL, why = "the aggregator is shutting down";
@@ -468,7 +351,7 @@ on_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct ag *ag = arg;
 
-	if (ag->n_open == 0 && ag->n_flight == 0) {
+	if (ag->n_open == 0 && ag->n_flight == 0 && ag->n_ans == 0) {
 		if (ag->drained_ms == 0) {
 			/* The last answers are queued: let them leave. */
 			ag->drained_ms = kts_mono_ms();
@@ -578,6 +461,7 @@ ag_start(struct ag *ag, struct kts_users *users, int http_port,
 	so.idle_timeout_s = (int)ag->conf->idle_timeout_s;
 	so.read_timeout_s = (int)ag->conf->read_timeout_s;
 	so.reuseport = ag->conf->threads > 1;
+	so.stamp = 1;		/* latency counts the time a request waits unread */
 	so.on_pdu = on_pdu;
 	so.on_get = ag_get;
 	so.arg = ag;
@@ -588,9 +472,7 @@ ag_start(struct ag *ag, struct kts_users *users, int http_port,
 	}
 	tv.tv_sec = (time_t)(ag->conf->round_ms / 1000);
 	tv.tv_usec = (suseconds_t)(ag->conf->round_ms % 1000 * 1000);
-	/* After the parent's read that answered rounds, before clients. */
-	if ((ag->flush = event_new(ag->base, -1, 0, on_flush, ag)) == NULL ||
-	    event_priority_set(ag->flush, 0) != 0)
+	if (ag_answer_init(ag) != 0)
 		return KTS_ENOMEM;
 	if ((ag->tick = event_new(ag->base, -1, EV_PERSIST, on_tick,
 	    ag)) == NULL || event_priority_set(ag->tick, 0) != 0 ||
@@ -679,10 +561,7 @@ ag_stop(struct ag *ag)
 	free(ag->flight);
 	if (ag->tick != NULL)
 		event_free(ag->tick);
-	if (ag->flush != NULL)
-		event_free(ag->flush);
-	free(ag->lat);
-	free(ag->lat_rounds);
+	ag_answer_free(ag);
 	if (ag->drain != NULL)
 		event_free(ag->drain);
 	if (ag->wake != NULL)

@@ -1,7 +1,8 @@
 # aggregator/: kts-aggregator, every level below the calendar.
 sbin_PROGRAMS += aggregator/kts-aggregator
 aggregator_kts_aggregator_SOURCES = aggregator/main.c aggregator/conf.c \
-	aggregator/core.c aggregator/parent.c aggregator/http.c \
+	aggregator/core.c aggregator/answer.c aggregator/parent.c \
+	aggregator/http.c \
 	aggregator/aggregator.h
 aggregator_kts_aggregator_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(EVENT_CFLAGS) -pthread

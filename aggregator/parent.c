@@ -233,6 +233,8 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 {
 	struct ag_round *rd;
 	struct kts_wr upper;
+	uint8_t *up = NULL;
+	size_t up_len = 0;
 	uint64_t *idx = NULL;
 	uint64_t t = 0;
 	size_t n_idx = 0;
@@ -257,10 +259,14 @@ on_round(struct ag *ag, struct ag_parent *p, uint64_t id, const uint8_t *pdu,
 		p->last_ms = (double)(rd->answer_us - rd->sent_us) / 1000.0;
 		ag->st.last_parent_ms = p->last_ms;
 		flight_remove(ag, fi);
-		ag_round_answer(ag, rd, t, idx, n_idx, upper.p, upper.len);
-		free(idx);
-		kts_wr_free(&upper);
-		ag_round_free(rd);
+		if (kts_wr_take(&upper, &up, &up_len) != 0) {
+			free(idx);
+			rd->status = KTS_ST_INTERNAL;
+			snprintf(rd->msg, sizeof(rd->msg), "internal error");
+			ag_round_fail(ag, rd);
+			return;
+		}
+		ag_round_answer(ag, rd, t, idx, n_idx, up, up_len);
 		return;
 	}
 	kts_wr_free(&upper);
@@ -471,5 +477,7 @@ ag_round_free(struct ag_round *rd)
 	kts_tree_free(rd->tree);
 	free(rd->meta);
 	free(rd->reqs);
+	free(rd->idx);
+	free(rd->upper);
 	free(rd);
 }

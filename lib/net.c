@@ -73,6 +73,7 @@ struct kts_req {
 	int dropped;			/* HTTP: released without an answer */
 	int conn_hdr;			/* HTTP: enum kts_http_conn to send */
 	int head_only;			/* HTTP: HEAD, the answer has no body */
+	uint64_t arrived_us;		/* kts_req_arrived_us() */
 };
 
 TAILQ_HEAD(req_q, kts_req);
@@ -84,6 +85,7 @@ struct conn {
 	struct event *rev;		/* the socket is readable */
 	struct evbuffer *in;		/* what has been read, not taken */
 	size_t max_in;			/* cap of in: one whole request */
+	uint64_t rx_us;			/* the last read's bytes came (mono) */
 	int reading;			/* rev is added */
 	struct event *timer;		/* idle timeout or read deadline */
 	LIST_ENTRY(conn) link;		/* on srv->conns while open */
@@ -421,6 +423,12 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+uint64_t
+kts_req_arrived_us(const struct kts_req *req)
+{
+	return req->arrived_us;
+}
+
 void
 kts_srv_flush(struct kts_srv *srv)
 {
@@ -456,6 +464,7 @@ tcp_one(struct conn *c, struct evbuffer *in)
 	    (q = calloc(1, sizeof(*q))) == NULL)
 		return KTS_ENOMEM;
 	q->c = c;
+	q->arrived_us = c->rx_us;
 	c->refs++;
 	c->pending++;
 	srv->st.pdus_in++;
@@ -613,6 +622,7 @@ http_req_new(struct conn *c)
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->c = c;
+	q->arrived_us = c->rx_us;
 	c->refs++;
 	q->queued = 1;
 	q->head_only = c->head.method == KTS_HTTP_HEAD;
@@ -867,11 +877,37 @@ conn_process(struct conn *c)
  * system call more per request.  Returns 0, 1 at the end of the stream,
  * KTS_EIO (the connection failed) or KTS_ENOMEM.
  */
+/*
+ * The kernel's receive time of a read's newest segment (SO_TIMESTAMPNS,
+ * the wall clock at ts), on the monotonic clock that read at now: how
+ * long the bytes waited in the socket counts in a request's latency.
+ */
+static uint64_t
+rx_mono(uint64_t now, const void *ts)
+{
+	struct timespec t;
+	uint64_t real = kts_real_us();
+	uint64_t at;
+
+	memcpy(&t, ts, sizeof(t));
+	at = (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+	if (t.tv_sec < 0 || at > real || real - at > now)
+		return now;		/* a clock step: take the read time */
+	return now - (real - at);
+}
+
 static int
 conn_recv(struct conn *c, evutil_socket_t fd)
 {
 	size_t have = evbuffer_get_length(c->in);
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl;
 	struct evbuffer_iovec v;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
 	size_t want;
 	ssize_t n;
 
@@ -880,12 +916,27 @@ conn_recv(struct conn *c, evutil_socket_t fd)
 	want = c->max_in - have < READ_CHUNK ? c->max_in - have : READ_CHUNK;
 	if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) < 1)
 		return KTS_ENOMEM;
-	n = recv(fd, v.iov_base, want, 0);
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = v.iov_base;
+	iov.iov_len = want;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (c->srv->o.stamp) {
+		m.msg_control = ctl.b;
+		m.msg_controllen = sizeof(ctl.b);
+	}
+	n = recvmsg(fd, &m, 0);
 	if (n == 0)
 		return 1;
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR ? 0 : KTS_EIO;
+	c->rx_us = kts_mono_us();
+	for (cm = c->srv->o.stamp ? CMSG_FIRSTHDR(&m) : NULL; cm != NULL;
+	    cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS)
+			c->rx_us = rx_mono(c->rx_us, CMSG_DATA(cm));
 	v.iov_len = (size_t)n;
 	return evbuffer_commit_space(c->in, &v, 1) == 0 ? 0 : KTS_ENOMEM;
 }
@@ -947,8 +998,14 @@ conn_new(struct kts_srv *srv, evutil_socket_t fd)
 {
 	struct conn *c;
 
+	int on = 1;
+
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	/* Best effort: without it a request arrives when it is read. */
+	if (srv->o.stamp)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+		    sizeof(on));
 	if ((c->timer = evtimer_new(srv->base, timer_cb, c)) == NULL ||
 	    (c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST, read_cb,
 	    c)) == NULL || (c->in = evbuffer_new()) == NULL ||

@@ -51,6 +51,9 @@ struct kts_srv_opts {
 				 * several threads (each on its own base)
 				 * share the ports; the kernel spreads the
 				 * connections over them */
+	int stamp;		/* 1: take a request's arrival from the
+				 * kernel's receive time (SO_TIMESTAMPNS),
+				 * so time spent unread counts */
 	kts_pdu_fn on_pdu;
 	kts_get_fn on_get;	/* NULL: every GET is 404 */
 	void *arg;
@@ -84,6 +87,13 @@ void kts_req_reply(struct kts_req *req, const uint8_t *pdu, size_t len,
  * its answers leave before the next round's are made).
  */
 void kts_srv_flush(struct kts_srv *srv);
+
+/*
+ * kts_req_arrived_us - when req's last bytes came, on kts_mono_us()'s
+ * clock: the read that completed it, or with stamp set the kernel's
+ * receive time of that read's newest bytes.
+ */
+uint64_t kts_req_arrived_us(const struct kts_req *req);
 
 /* kts_req_drop - release req without answering (closes a TCP stream). */
 void kts_req_drop(struct kts_req *req);

@@ -251,7 +251,8 @@ echo_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
 	struct fx *fx = arg;
 	uint8_t resp[PDU_LEN];
 
-	fx->n_pdus++;
+	/* Atomic: a test may watch it while the loop runs (fx_wait_pdus). */
+	__atomic_add_fetch(&fx->n_pdus, 1, __ATOMIC_RELEASE);
 	fx->n_tcp += kts_req_is_tcp(req) ? 1 : 0;
 	if (++fx->outstanding > fx->max_outstanding)
 		fx->max_outstanding = fx->outstanding;
@@ -338,6 +339,23 @@ fx_start(struct fx *fx)
 	    fx->stop_fd[0], EV_READ, stop_cb, fx->base));
 	event_add(fx->stop_ev, NULL);
 	ck_assert_int_eq(pthread_create(&fx->th, NULL, srv_thread, fx), 0);
+}
+
+/*
+ * Wait (at most WAIT_MS) until the loop has handed n PDUs to the handler:
+ * a fixed sleep is too short on a loaded machine.  1 if it did.
+ */
+static int
+fx_wait_pdus(struct fx *fx, size_t n)
+{
+	long t0 = now_ms();
+
+	while (__atomic_load_n(&fx->n_pdus, __ATOMIC_ACQUIRE) < n) {
+		if (now_ms() - t0 > WAIT_MS)
+			return 0;
+		sleep_ms(10);
+	}
+	return 1;
 }
 
 /* Stop the loop and read the counters (the loop thread is joined). */
@@ -811,6 +829,95 @@ START_TEST(test_reuseport)
 }
 END_TEST
 
+/*
+ * When a request arrived (kts_req_arrived_us).  The first PDU's handler
+ * blocks the loop until the client has sent a second PDU on another
+ * connection, and then 200 ms more.  With stamp the second's arrival is
+ * the kernel's receive time, within its send() call; without, it is the
+ * read, after the loop was free again.
+ */
+static struct {
+	int started;		/* handler 1 runs (atomic) */
+	int sent;		/* the client sent PDU 2 (atomic) */
+	size_t n;
+	uint64_t arrived[2];
+	uint64_t handled[2];
+} st_arr;
+
+static void
+stamp_pdu(void *arg, struct kts_req *req, const uint8_t *pdu, size_t len)
+{
+	size_t k = st_arr.n++;
+	long t0 = now_ms();
+
+	if (k < 2) {
+		st_arr.arrived[k] = kts_req_arrived_us(req);
+		st_arr.handled[k] = kts_mono_us();
+	}
+	if (k == 0) {
+		__atomic_store_n(&st_arr.started, 1, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&st_arr.sent, __ATOMIC_ACQUIRE) &&
+		    now_ms() - t0 < WAIT_MS)
+			sleep_ms(5);
+		sleep_ms(200);
+	}
+	kts_req_reply(req, pdu, len, 200);
+}
+
+START_TEST(test_arrival_time)
+{
+	uint8_t pdu[PDU_LEN];
+	uint8_t got[PDU_LEN];
+	uint64_t before;
+	uint64_t after;
+	struct fx fx;
+	long t0;
+	int a;
+	int b;
+	int eof;
+
+	memset(&st_arr, 0, sizeof(st_arr));
+	fx_init(&fx);
+	fx.o.on_pdu = stamp_pdu;
+	fx.o.stamp = _i;
+	fx_start(&fx);
+	make_pdu(pdu, CMD_NOW, 1);
+	a = tcp_connect(fx.tcp_port);
+	b = tcp_connect(fx.tcp_port);
+	before = kts_mono_us();
+	send_all(a, pdu, sizeof(pdu));
+	t0 = now_ms();
+	while (!__atomic_load_n(&st_arr.started, __ATOMIC_ACQUIRE)) {
+		ck_assert(now_ms() - t0 < WAIT_MS);
+		sleep_ms(5);
+	}
+	ck_assert_uint_ge(st_arr.arrived[0] + 5000, before);
+	ck_assert_uint_le(st_arr.arrived[0], st_arr.handled[0]);
+	before = kts_mono_us();
+	send_all(b, pdu, sizeof(pdu));
+	after = kts_mono_us();
+	__atomic_store_n(&st_arr.sent, 1, __ATOMIC_RELEASE);
+	ck_assert_uint_eq(recv_for(a, got, PDU_LEN, WAIT_MS, &eof), PDU_LEN);
+	ck_assert_uint_eq(recv_for(b, got, PDU_LEN, WAIT_MS, &eof), PDU_LEN);
+	fx_stop(&fx);
+	ck_assert_uint_eq(st_arr.n, 2);
+	if (_i) {
+		/* In the send (5 ms for two clocks read apart), well before
+		 * the loop could read it. */
+		ck_assert_uint_ge(st_arr.arrived[1] + 5000, before);
+		ck_assert_uint_le(st_arr.arrived[1], after + 5000);
+		ck_assert_uint_ge(st_arr.handled[1] - st_arr.arrived[1],
+		    190000);
+	} else {
+		ck_assert_uint_ge(st_arr.arrived[1], after + 190000);
+		ck_assert_uint_le(st_arr.arrived[1], st_arr.handled[1]);
+	}
+	close(a);
+	close(b);
+	fx_free(&fx, 0);
+}
+END_TEST
+
 /* Held requests of live clients at teardown, answered or dropped. */
 START_TEST(test_teardown_with_clients)
 {
@@ -834,7 +941,11 @@ START_TEST(test_teardown_with_clients)
 	send_all(fds[1], pdu, sizeof(pdu));
 	fds[2] = tcp_connect(fx.http_port);	/* idle, not adopted yet */
 	fds[3] = tcp_connect(fx.tcp_port);
-	sleep_ms(100);
+	/* Both PDUs handed over, then a pass or two for the idle accepts
+	 * (made before those PDUs were read; passes are fast, but the
+	 * loop thread may wait for a CPU). */
+	ck_assert(fx_wait_pdus(&fx, 2));
+	sleep_ms(200);
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.n_pdus, 2);
 	ck_assert_uint_eq(fx.st.conns_open, 4);
@@ -1814,6 +1925,7 @@ net_suite(void)
 	tcase_add_test(tc, test_http_errors);
 	tcase_add_loop_test(tc, test_disconnect_before_reply, 0, 2);
 	tcase_add_loop_test(tc, test_teardown_with_clients, 0, 2);
+	tcase_add_loop_test(tc, test_arrival_time, 0, 2);
 	tcase_add_test(tc, test_http_pending_idle);
 	tcase_add_test(tc, test_srv_new_errors);
 	tcase_add_test(tc, test_reuseport);
