@@ -8,7 +8,8 @@
  *        kts-bench extend --url URL --user U --key K [--connections N]
  *            [--depth D] [--seconds S] [--tcp] [-q]
  *        kts-bench sign --url URL --user U --key K [--connections N]
- *            [--depth D] [--seconds S] [--tcp] [--no-verify] [-q]
+ *            [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify]
+ *            [--metrics URL] [-q]
  *        kts-bench http-baseline [--seconds S] [--connections N] [-q]
  *
  * verify and parse load the signatures into memory, then on one thread parses and (for
@@ -160,7 +161,8 @@ usage(FILE *fp)
 	    "           [--depth D] [--seconds S] [--rate R] [--tcp] [-q]\n"
 	    "       kts-bench sign --url URL --user U --key K "
 	    "[--connections N]\n"
-	    "           [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify] [-q]\n"
+	    "           [--depth D] [--seconds S] [--rate R] [--tcp] [--no-verify]\n"
+	    "           [--metrics URL] [-q]\n"
 	    "       kts-bench http-baseline [--seconds S] [--connections N] "
 	    "[-q]\n"
 	    "       kts-bench logsig [--lines N] [--block-records R] [-q]\n"
