@@ -166,7 +166,9 @@ take_fresh(struct ag *ag)
 			add += ag->ans[k]->n;
 	if (add == 0)
 		return;
-	memmove(ag->pick, ag->pick + ag->at_pick, left * sizeof(*ag->pick));
+	if (left > 0 && ag->at_pick > 0)
+		memmove(ag->pick, ag->pick + ag->at_pick,
+		    left * sizeof(*ag->pick));
 	ag->n_pick = left;
 	ag->at_pick = 0;
 	if (grow(&ag->pick, &ag->cap_pick, left + add,
