@@ -201,6 +201,20 @@
 #define KTS_NET_MAX_HTTP_INFLIGHT 64
 
 /*
+ * Lingering close after a refusal (413, 400, ...) sent while the client
+ * may still be sending its request: the server shuts its side for
+ * writing and reads and discards for at most KTS_NET_LINGER_MS or
+ * KTS_NET_LINGER_BYTES before it closes.  Closing at once with unread
+ * bytes makes the kernel send a reset, and a client still sending gets
+ * "connection reset" instead of the answer that says what was wrong.
+ * 2 s lets a client on a slow link finish a body of the sizes we refuse
+ * (the HTTP body cap is KTS_MAX_PDU, 64 KB; 4 MB covers a client that
+ * sends far more); past either, the connection slot is worth more.
+ */
+#define KTS_NET_LINGER_MS 2000
+#define KTS_NET_LINGER_BYTES (4u * 1024u * 1024u)
+
+/*
  * Upstream clients (lib/upstream.c: an aggregator's parents).
  *
  * A parent whose connection failed is not tried again for this long: a

@@ -102,6 +102,9 @@ struct conn {
 	int eof;			/* the client has finished sending */
 	int deadline;			/* the timer is the read deadline */
 	int stop;			/* HTTP: the last request is read */
+	int linger;			/* close lingering (a refusal) */
+	int lingering;			/* discarding input until closed */
+	size_t linger_left;		/* bytes still to discard */
 	int have_head;			/* HTTP: head parsed, body awaited */
 	struct kts_http_head head;	/* HTTP: that head (path not kept) */
 	struct req_q q;			/* HTTP: requests not yet written */
@@ -263,6 +266,8 @@ conn_close(struct conn *c)
  * a dropped request, an HTTP answer with "Connection: close"): read no
  * more, queue no more.  The write timeout bounds the wait.
  */
+static void conn_linger(struct conn *c);
+
 static void
 conn_finish(struct conn *c)
 {
@@ -273,11 +278,14 @@ conn_finish(struct conn *c)
 		return;
 	}
 	conn_forget_queue(c);
+	c->flushing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		conn_close(c);
+		if (c->linger)
+			conn_linger(c);
+		else
+			conn_close(c);
 		return;
 	}
-	c->flushing = 1;
 	conn_reading(c, 0);
 	evtimer_del(c->timer);
 	conn_out(c);
@@ -368,9 +376,53 @@ conn_out(struct conn *c)
  * The output of c has been written out: close if that was all, else
  * read on (back-pressure may be over) and rearm the timer.
  */
+/*
+ * A refusal is written: shut our side for writing, then read and discard
+ * what the client still sends (KTS_NET_LINGER_MS, KTS_NET_LINGER_BYTES)
+ * before closing, so that it reads the refusal instead of a reset.
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval tv = { KTS_NET_LINGER_MS / 1000,
+		(KTS_NET_LINGER_MS % 1000) * 1000 };
+
+	if (c->eof || shutdown(bufferevent_getfd(c->bev), SHUT_WR) != 0) {
+		conn_close(c);
+		return;
+	}
+	c->lingering = 1;
+	c->linger_left = KTS_NET_LINGER_BYTES;
+	c->deadline = 0;
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
+	evtimer_add(c->timer, &tv);
+	conn_reading(c, 1);
+}
+
+/* Lingering: discard a read's worth; close at the end or the cap. */
+static void
+linger_read(struct conn *c, evutil_socket_t fd)
+{
+	uint8_t buf[16384];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0 || (size_t)n >= c->linger_left) {
+		conn_close(c);
+		return;
+	}
+	c->linger_left -= (size_t)n;
+}
+
 static void
 conn_drained(struct conn *c)
 {
+	if (c->flushing && c->linger) {
+		conn_linger(c);
+		return;
+	}
 	if (c->flushing || ((c->eof || c->stop) && c->pending == 0)) {
 		conn_close(c);
 		return;
@@ -678,6 +730,7 @@ http_refuse(struct conn *c, struct evbuffer *in, int status)
 	kts_log(KTS_LOG_DEBUG, "net: refusing an HTTP request: %d %s", status,
 	    kts_http_reason(status));
 	c->head.keep_alive = 0;
+	c->linger = 1;		/* the client may be sending still */
 	http_stop(c, in);
 	return http_status(c, status, 1, NULL);
 }
@@ -851,6 +904,7 @@ conn_process(struct conn *c)
 	if (r < 0) {
 		if (r != KTS_ENOMEM)
 			c->srv->st.rejected++;
+		c->linger = r != KTS_ENOMEM;	/* it may be sending still */
 		kts_log(KTS_LOG_DEBUG, "net: closing a connection: %s",
 		    r == KTS_EFORMAT ? "not a PDU (no TLV16 header)" :
 		    r == KTS_ETOOBIG ? "PDU over the size cap" :
@@ -948,6 +1002,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 	int r = 0;
 
+	if (c->lingering) {
+		linger_read(c, fd);
+		return;
+	}
 	if (c->reading && !c->eof && (r = conn_recv(c, fd)) < 0) {
 		kts_log(KTS_LOG_DEBUG, "net: a connection failed: %s",
 		    r == KTS_EIO ? strerror(errno) : kts_strerror(r));

@@ -66,6 +66,10 @@ struct fx {
 	size_t outstanding;	/* not answered yet */
 	size_t max_outstanding;
 	struct kts_srv_stats st; /* after fx_stop */
+	struct event *probe_ev;	/* fx_stats: a byte on probe_fd[0] */
+	int probe_fd[2];
+	int reply_fd[2];	/* and the loop's answer */
+	struct kts_srv_stats probe_st;
 	int nfd;		/* open descriptors before the server */
 };
 
@@ -300,6 +304,20 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* In the loop thread: the counters now, then a byte back. */
+static void
+probe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fx *fx = arg;
+	char b;
+
+	if (read(fd, &b, 1) != 1)
+		return;
+	kts_srv_stats(fx->srv, &fx->probe_st);
+	if (write(fx->reply_fd[1], "x", 1) != 1)
+		return;
+}
+
 static void *
 srv_thread(void *arg)
 {
@@ -338,6 +356,11 @@ fx_start(struct fx *fx)
 	ck_assert_ptr_nonnull(fx->stop_ev = event_new(fx->base,
 	    fx->stop_fd[0], EV_READ, stop_cb, fx->base));
 	event_add(fx->stop_ev, NULL);
+	ck_assert_int_eq(pipe(fx->probe_fd), 0);
+	ck_assert_int_eq(pipe(fx->reply_fd), 0);
+	ck_assert_ptr_nonnull(fx->probe_ev = event_new(fx->base,
+	    fx->probe_fd[0], EV_READ | EV_PERSIST, probe_cb, fx));
+	event_add(fx->probe_ev, NULL);
 	ck_assert_int_eq(pthread_create(&fx->th, NULL, srv_thread, fx), 0);
 }
 
@@ -356,6 +379,27 @@ fx_wait_pdus(struct fx *fx, size_t n)
 		sleep_ms(10);
 	}
 	return 1;
+}
+
+/*
+ * Wait (at most WAIT_MS) until the running server has n connections open,
+ * asking its loop thread for the count.  1 if it came to that.
+ */
+static int
+fx_wait_conns(struct fx *fx, uint64_t n)
+{
+	long t0 = now_ms();
+	char b;
+
+	for (;;) {
+		ck_assert_int_eq(write(fx->probe_fd[1], "p", 1), 1);
+		ck_assert_int_eq(read(fx->reply_fd[0], &b, 1), 1);
+		if (fx->probe_st.conns_open == n)
+			return 1;
+		if (now_ms() - t0 > WAIT_MS)
+			return 0;
+		sleep_ms(10);
+	}
 }
 
 /* Stop the loop and read the counters (the loop thread is joined). */
@@ -391,9 +435,14 @@ fx_free(struct fx *fx, int drop_first)
 		free(h);
 	}
 	event_free(fx->stop_ev);
+	event_free(fx->probe_ev);
 	event_base_free(fx->base);
 	close(fx->stop_fd[0]);
 	close(fx->stop_fd[1]);
+	close(fx->probe_fd[0]);
+	close(fx->probe_fd[1]);
+	close(fx->reply_fd[0]);
+	close(fx->reply_fd[1]);
 	ck_assert_int_eq(count_fds(), fx->nfd);
 }
 
@@ -459,6 +508,7 @@ START_TEST(test_http_roundtrip)
 	ck_assert_int_eq(exchange(url2, CMD_STATUS, 4, WAIT_MS, why,
 	    sizeof(why)), 0);
 	sleep_ms(100);		/* let the server see the last close */
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.n_pdus, 4);
 	ck_assert_uint_eq(fx.n_tcp, 0);
@@ -488,6 +538,7 @@ START_TEST(test_tcp_roundtrip)
 	ck_assert_int_eq(exchange(url, CMD_NOW, 9, WAIT_MS, why, sizeof(why)),
 	    0);
 	sleep_ms(100);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.n_tcp, 4);
 	ck_assert_uint_eq(fx.st.pdus_in, 4);
@@ -566,6 +617,7 @@ START_TEST(test_tcp_backpressure)
 	ck_assert_uint_eq(n, N * PDU_LEN);
 	ck_assert(wait_eof(fd, WAIT_MS));	/* closed once all answered */
 	close(fd);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.n_pdus, N);
 	ck_assert_uint_eq(fx.max_outstanding, KTS_NET_MAX_PENDING);
@@ -610,9 +662,56 @@ START_TEST(test_tcp_reject)
 	    sizeof(in));
 	ck_assert(wait_eof(fd, WAIT_MS));
 	close(fd);
+	/* Refused connections linger until the client's close is read. */
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.rejected, 3);
 	ck_assert_uint_eq(fx.st.pdus_in, 1);
+	ck_assert_uint_eq(fx.st.conns_open, 0);
+	fx_free(&fx, 0);
+}
+END_TEST
+
+/*
+ * A refusal while the client is still sending: the server reads and
+ * discards the rest (lingering close), so a client that sends its whole
+ * body before reading gets the 413, not a reset; the connection closes
+ * within KTS_NET_LINGER_MS even if the client never does.
+ */
+START_TEST(test_refusal_lingers)
+{
+	static const char head[] = "POST / HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 3000000\r\n\r\n";
+	char resp[256];
+	uint8_t body[3000000 / 100];
+	struct fx fx;
+	size_t n;
+	long t0;
+	int eof;
+	int fd;
+	int i;
+
+	fx_init(&fx);
+	fx_start(&fx);
+	memset(body, 'x', sizeof(body));
+	fd = tcp_connect(fx.http_port);
+	send_all(fd, head, sizeof(head) - 1);
+	for (i = 0; i < 100; i++)	/* 3 MB: fails on a reset */
+		send_all(fd, body, sizeof(body));
+	n = recv_for(fd, resp, sizeof(resp) - 1, WAIT_MS, &eof);
+	resp[n] = '\0';
+	ck_assert_msg(strncmp(resp, "HTTP/1.1 413", 12) == 0, "%.40s", resp);
+	ck_assert(wait_eof(fd, WAIT_MS));	/* our side was shut */
+	/* Keep ours open: the server still closes, after the linger. */
+	t0 = now_ms();
+	while (send(fd, "y", 1, MSG_NOSIGNAL) == 1 &&
+	    now_ms() - t0 < KTS_NET_LINGER_MS + WAIT_MS)
+		sleep_ms(50);
+	ck_assert_int_ge(now_ms() - t0, KTS_NET_LINGER_MS - 100);
+	ck_assert_int_lt(now_ms() - t0, KTS_NET_LINGER_MS + WAIT_MS);
+	close(fd);
+	ck_assert(fx_wait_conns(&fx, 0));
+	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
 	fx_free(&fx, 0);
 }
@@ -752,6 +851,7 @@ START_TEST(test_http_pending_idle)
 		close(fd[i]);
 	}
 	ck_assert_int_ge(now_ms() - t0, 1300);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
 	fx_free(&fx, 0);
@@ -1043,6 +1143,7 @@ START_TEST(test_max_conns)
 	    0);
 	close(fd[1]);
 	sleep_ms(100);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.rejected, 2);
 	ck_assert_uint_eq(fx.st.conns_total, 3);
@@ -1081,6 +1182,7 @@ START_TEST(test_drop)
 	ck_assert(wait_eof(fd, WAIT_MS));
 	close(fd);
 	sleep_ms(100);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
 	fx_free(&fx, 0);
@@ -1188,6 +1290,7 @@ START_TEST(test_http_keepalive)
 	}
 	close(fd);
 	sleep_ms(100);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.pdus_in, N + 2);
 	ck_assert_uint_eq(fx.st.conns_total, 1);
@@ -1221,6 +1324,7 @@ START_TEST(test_http_close)
 		ck_assert(wait_eof(fd, WAIT_MS));
 		close(fd);
 	}
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.pdus_in, 2);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
@@ -1275,6 +1379,7 @@ START_TEST(test_http_pipeline)
 	send_all(fd, req, n);
 	close(fd);
 	sleep_ms(300);
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
 	ck_assert_uint_ge(fx.n_pdus, N - N / 7);
@@ -1402,6 +1507,7 @@ START_TEST(test_http_every_truncation)
 		ck_assert(eof);
 		close(fd);
 	}
+	ck_assert(fx_wait_conns(&fx, 0));
 	fx_stop(&fx);
 	ck_assert_uint_eq(fx.st.pdus_in, 0);
 	ck_assert_uint_eq(fx.st.conns_open, 0);
@@ -1923,6 +2029,7 @@ net_suite(void)
 	tcase_add_test(tc, test_tcp_backpressure);
 	tcase_add_test(tc, test_tcp_reject);
 	tcase_add_test(tc, test_http_errors);
+	tcase_add_test(tc, test_refusal_lingers);
 	tcase_add_loop_test(tc, test_disconnect_before_reply, 0, 2);
 	tcase_add_loop_test(tc, test_teardown_with_clients, 0, 2);
 	tcase_add_loop_test(tc, test_arrival_time, 0, 2);
