@@ -228,6 +228,16 @@ check "sign over raw TCP, tree hashes kept" 0 "" \
     --block-records 500 "$tmp/tcp.log"
 check "verify (general policy)" 0 "3000 lines in 7 blocks" \
     "$kts" logsig verify $trust "$tmp/tcp.log"
+# stack.env exports what it sets: sign finds the service in the
+# environment of a shell that only sourced it (an empty environment
+# otherwise; no -S, no credentials).
+head -n 100 "$log" >"$tmp/env.log"
+check "sign with the service from a sourced stack.env" 0 "" \
+    env -i PATH="$PATH" sh -c '. "$1" && exec "$2" logsig sign -q "$3"' \
+    sh "$stack/stack.env" \
+    "$kts" "$tmp/env.log"
+check "  ... and it verifies" 0 "100 lines in 1 block" \
+    "$kts" logsig verify --ver-key $trust "$tmp/env.log"
 
 # tamper NAME SED_OR_AWK...: a copy of the log changed, checked against
 # the original signature file.
