@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <event2/event.h>
@@ -73,17 +72,13 @@ conf_cb(void *arg, const char *key, const char *value, char *why,
 static void
 raise_nofile(const struct ag_conf *c)
 {
-	struct rlimit rl;
-	rlim_t want = (rlim_t)c->max_conns + 64 +
-	    (rlim_t)c->n_parents * KTS_UP_HTTP_POOL;
+	uint64_t got;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+	if (kts_raise_nofile(c->max_conns + 64 +
+	    (uint64_t)c->n_parents * KTS_UP_HTTP_POOL, &got) != 0)
 		kts_log(KTS_LOG_WARN, "only %llu descriptors allowed for "
 		    "max_conns %llu (raise ulimit -n)",
-		    (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)got,
 		    (unsigned long long)c->max_conns);
 }
 

@@ -51,6 +51,8 @@ struct cal_conf {
 	int ext_http_port;	/* extender port: -1 off, 0 ephemeral */
 	int ext_tcp_port;	/* -1 off, 0 ephemeral */
 	int ext_threads;	/* threads serving them (0: none) */
+	uint64_t max_conns;	/* client connections, main ports */
+	uint64_t ext_max_conns;	/* and extender ports (all threads) */
 	unsigned max_level;	/* highest request level accepted */
 	uint64_t max_requests;	/* requests per round, all clients */
 	uint8_t alg;		/* calendar and aggregation algorithm */

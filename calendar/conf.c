@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "err.h"
 #include "hash.h"
+#include "limits.h"
 #include "log.h"
 #include "util.h"
 
@@ -39,6 +40,8 @@ cal_conf_defaults(struct cal_conf *c)
 	c->pub_offset = 0;		/* ... at 00:00 UTC */
 	c->max_level = 64;
 	c->max_requests = 100000;
+	c->max_conns = KTS_NET_MAX_CONNS;
+	c->ext_max_conns = KTS_NET_MAX_CONNS;
 	c->alg = KTS_HASH_SHA256;
 	c->log_level = KTS_LOG_NOTICE;
 }
@@ -118,6 +121,10 @@ cal_conf_set(struct cal_conf *c, const char *key, const char *v, char *why,
 			c->max_level = (unsigned)n;
 	} else if (strcmp(key, "max_requests") == 0)
 		r = kts_parse_u64(v, KTS_MAX_ROUND_LEAVES, &c->max_requests);
+	else if (strcmp(key, "max_conns") == 0)
+		r = kts_parse_u64(v, KTS_CAL_MAX_CONNS_CAP, &c->max_conns);
+	else if (strcmp(key, "ext_max_conns") == 0)
+		r = kts_parse_u64(v, KTS_CAL_MAX_CONNS_CAP, &c->ext_max_conns);
 	else if (strcmp(key, "hash_alg") == 0)
 		r = kts_hash_by_name(v, &c->alg);
 	else if (strcmp(key, "log_level") == 0)
@@ -163,6 +170,11 @@ cal_conf_check(const struct cal_conf *c, char *why, size_t whylen)
 	}
 	if (c->http_port < 0 && c->tcp_port < 0) {
 		snprintf(why, whylen, "both http_port and tcp_port are off");
+		return KTS_EINVAL;
+	}
+	if (c->max_conns < 1 || c->ext_max_conns < 1) {
+		snprintf(why, whylen, "max_conns and ext_max_conns must be "
+		    "at least 1");
 		return KTS_EINVAL;
 	}
 	if ((c->ext_http_port >= 0 || c->ext_tcp_port >= 0) &&

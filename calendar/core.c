@@ -622,6 +622,7 @@ cal_start(struct cal *cal, char *why, size_t whylen)
 	so.addr = cal->conf->listen;
 	so.http_port = cal->conf->http_port;
 	so.tcp_port = cal->conf->tcp_port;
+	so.max_conns = (size_t)cal->conf->max_conns;
 	so.on_pdu = cal_on_pdu;
 	so.on_get = cal_get;
 	so.arg = &cal->ctx;

@@ -197,9 +197,11 @@ ext_setup(struct cal *cal, struct cal_ext *w, int hp, int tp, char *why,
 	so.tcp_port = tp;
 	so.reuseport = 1;
 	/* The extender port as a whole takes what one server would. */
-	so.max_conns = KTS_NET_MAX_CONNS / (size_t)cal->conf->ext_threads;
-	if (so.max_conns < 16)
-		so.max_conns = 16;
+	/* ext_max_conns over the threads (the kernel spreads them). */
+	so.max_conns = (size_t)(cal->conf->ext_max_conns /
+	    (uint64_t)cal->conf->ext_threads);
+	if (so.max_conns < 1)
+		so.max_conns = 1;
 	so.on_pdu = on_pdu;
 	so.on_get = on_get;
 	so.arg = w;

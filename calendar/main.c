@@ -77,17 +77,36 @@ conf_cb(void *arg, const char *key, const char *value, char *why,
 	return cal_conf_set(arg, key, value, why, whylen);
 }
 
+/*
+ * Descriptors beyond the connections: LevelDB keeps up to 1000 files
+ * open (its default max_open_files), plus logs, pipes and the listeners;
+ * below CAL_FD_MIN of room the limit is worth a warning.
+ */
+#define CAL_FD_ROOM 1100
+#define CAL_FD_MIN 64
+
 static int
 run(struct cal_conf *conf)
 {
 	struct event *sigs[3] = { NULL, NULL, NULL };
 	struct cal cal;
 	char why[512] = "";
+	uint64_t got;
 	int r;
 
 	memset(&cal, 0, sizeof(cal));
 	cal.conf = conf;
 	signal(SIGPIPE, SIG_IGN);
+	/* A descriptor a connection, plus LevelDB's files and the rest;
+	 * said only when the connections themselves would not fit. */
+	if (kts_raise_nofile(conf->max_conns + conf->ext_max_conns +
+	    CAL_FD_ROOM, &got) != 0 &&
+	    got < conf->max_conns + conf->ext_max_conns + CAL_FD_MIN)
+		kts_log(KTS_LOG_WARN, "only %llu descriptors allowed for "
+		    "max_conns %llu and ext_max_conns %llu (raise ulimit -n)",
+		    (unsigned long long)got,
+		    (unsigned long long)conf->max_conns,
+		    (unsigned long long)conf->ext_max_conns);
 	if ((cal.base = event_base_new()) == NULL)
 		return 1;
 	sigs[0] = evsignal_new(cal.base, SIGINT, on_signal, cal.base);

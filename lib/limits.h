@@ -137,6 +137,14 @@
 #define KTS_NET_MAX_CONNS 512
 
 /*
+ * The most kts-calendar's max_conns and ext_max_conns may be set to: a
+ * descriptor each (the calendar raises its soft limit to the sum plus
+ * room for LevelDB), and a million is past any system's usual hard
+ * limit while still a number a typo would not reach.
+ */
+#define KTS_CAL_MAX_CONNS_CAP 1000000
+
+/*
  * Seconds a connection may sit with nothing in flight (no partial
  * request, no request being answered) before it is closed.  libksi opens
  * a connection per request, so this only bounds idle keep-alives.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -253,6 +254,26 @@ kts_malloc_keep(void)
 	(void)mallopt(M_TRIM_THRESHOLD, KTS_MALLOC_TRIM);
 	(void)mallopt(M_TOP_PAD, KTS_MALLOC_TOP_PAD);
 #endif
+}
+
+int
+kts_raise_nofile(uint64_t want, uint64_t *got)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		*got = 0;
+		return KTS_EIO;
+	}
+	if ((uint64_t)rl.rlim_cur < want) {
+		rl.rlim_cur = (uint64_t)rl.rlim_max < want ? rl.rlim_max :
+		    (rlim_t)want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+		    getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = 0;
+	}
+	*got = (uint64_t)rl.rlim_cur;
+	return *got >= want ? 0 : KTS_EIO;
 }
 
 static uint64_t

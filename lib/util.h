@@ -61,6 +61,13 @@ int kts_file_write(const char *path, const uint8_t *p, size_t n);
  */
 void kts_malloc_keep(void);
 
+/*
+ * kts_raise_nofile - raise the soft limit on open descriptors to want if
+ * the hard limit allows (servers with many connections).  Returns 0 when
+ * want is allowed now, else KTS_EIO with *got the limit there is.
+ */
+int kts_raise_nofile(uint64_t want, uint64_t *got);
+
 /* kts_mono_us - the monotonic clock in microseconds (latencies). */
 uint64_t kts_mono_us(void);
 

@@ -128,6 +128,51 @@ rc=$?
 [ $rc -eq 14 ] && ok "unknown user: authentication failure" || bad "unknown user gave exit $rc, want 14"
 if sign s4 "$h2"; then ok "still serving after bad requests"; else bad "still serving after bad requests"; fi
 
+# max_conns: with 1, a second client is closed as soon as it is
+# accepted while the first holds its connection; then served again.
+check "-t accepts max_conns = 20000" "$cal" -t -c "$tmp/cal.conf" \
+    --set max_conns=20000 --set ext_max_conns=20000
+if "$cal" -t -c "$tmp/cal.conf" --set max_conns=0 >"$tmp/out" 2>&1; then
+	bad "-t accepts max_conns = 0"
+elif grep -q "max_conns" "$tmp/out"; then
+	ok "-t refuses max_conns = 0: $(head -n 1 "$tmp/out")"
+else
+	bad "-t refuses max_conns = 0 without saying why"
+	cat "$tmp/out"
+fi
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+echo "max_conns = 1" >> "$tmp/cal.conf"
+start
+python3 - "$tcp" >"$tmp/hold.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print("held", flush=True)
+time.sleep(3)
+PY
+hold=$!
+i=0
+while ! grep -q held "$tmp/hold.out" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+# (No clock tick: a served request would wait for its second; one
+# turned away fails at once, and says the server closed.)
+t0=$(date +%s)
+if "$kts" sign -S "$url" --aggr-user "$user" --aggr-key "$key" \
+    --hash "SHA-256:$h1" -o "$tmp/x" -c 5 >"$tmp/out" 2>&1; then
+	bad "max_conns = 1: a second client was served"
+elif [ $(($(date +%s) - t0)) -lt 4 ] && grep -qi "clos\|reset" "$tmp/out"
+then
+	ok "max_conns = 1: a second client is turned away while one is connected: $(head -n 1 "$tmp/out")"
+else
+	bad "max_conns = 1: the second client was not turned away"
+	cat "$tmp/out"
+fi
+wait "$hold"
+if sign s5 "$h2"; then ok "max_conns = 1: served once the first left"; else
+	bad "max_conns = 1: not served after the first left"; cat "$tmp/sign.out"; fi
+
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 check "--check accepts the store" "$cal" --check "$tmp/data"
 echo "calendar.sh: $pass passed, $fail failed"
