@@ -56,24 +56,6 @@ struct ag_pick {
 	uint64_t wait_us;		/* arrival to its root sent */
 };
 
-static int
-grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-	void **p = pp;
-	void *n;
-	size_t c = *cap ? *cap : 64;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((n = realloc(*p, c * elem)) == NULL)
-		return KTS_ENOMEM;
-	*p = n;
-	*cap = c;
-	return 0;
-}
-
 /* Longest wait first; then the older round, then arrival order. */
 static int
 pick_cmp(const void *a, const void *b)
@@ -171,8 +153,8 @@ take_fresh(struct ag *ag)
 		    left * sizeof(*ag->pick));
 	ag->n_pick = left;
 	ag->at_pick = 0;
-	if (grow(&ag->pick, &ag->cap_pick, left + add,
-	    sizeof(*ag->pick)) != 0) {
+	if (kts_grow(&ag->pick, &ag->cap_pick, left + add,
+	    sizeof(*ag->pick), 1024) != 0) {
 		kts_log(KTS_LOG_WARN, "out of memory ordering answers: "
 		    "answering round by round");
 		for (k = 0; k < ag->n_ans; k++)
@@ -273,8 +255,8 @@ ag_round_answer(struct ag *ag, struct ag_round *rd, uint64_t aggr_time,
 	for (i = 0; i < rd->n; i++)
 		kts_hist_add(&ag->st.wait_ms, (double)(rd->sent_us -
 		    rd->reqs[i].arrived_us) / 1000.0);
-	if (grow(&ag->ans, &ag->cap_ans, ag->n_ans + 1,
-	    sizeof(*ag->ans)) != 0) {
+	if (kts_grow(&ag->ans, &ag->cap_ans, ag->n_ans + 1,
+	    sizeof(*ag->ans), 16) != 0) {
 		answer_round_now(ag, rd);
 		ag_round_free(rd);
 		return;

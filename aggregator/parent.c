@@ -313,22 +313,16 @@ ag_round_send(struct ag *ag, struct ag_round *rd)
 {
 	const struct kts_imprint *root = kts_tree_root(rd->tree,
 	    &(unsigned){ 0 });
-	struct ag_round **nf;
 	struct kts_wr wr;
 	size_t i;
 	int r;
 
-	if (ag->n_flight == ag->cap_flight) {
-		size_t cap = ag->cap_flight ? 2 * ag->cap_flight : 16;
-
-		if ((nf = realloc(ag->flight, cap * sizeof(*nf))) == NULL) {
-			rd->status = KTS_ST_INTERNAL;
-			snprintf(rd->msg, sizeof(rd->msg), "out of memory");
-			ag_round_fail(ag, rd);
-			return KTS_ENOMEM;
-		}
-		ag->flight = nf;
-		ag->cap_flight = cap;
+	if (kts_grow(&ag->flight, &ag->cap_flight, ag->n_flight + 1,
+	    sizeof(*ag->flight), 16) != 0) {
+		rd->status = KTS_ST_INTERNAL;
+		snprintf(rd->msg, sizeof(rd->msg), "out of memory");
+		ag_round_fail(ag, rd);
+		return KTS_ENOMEM;
 	}
 	kts_wr_init(&wr, KTS_MAX_PDU);
 	for (i = 0; i < ag->n_parents; i++) {

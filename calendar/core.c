@@ -202,7 +202,6 @@ do_aggregate(struct cal_ctx *cx, struct kts_req *req,
     const struct kts_req_pdu *p, const struct kts_user *u)
 {
 	struct cal *cal = cx->cal;
-	struct cal_pending *np;
 	struct cal_pending *e;
 	uint64_t us;
 
@@ -218,17 +217,11 @@ do_aggregate(struct cal_ctx *cx, struct kts_req *req,
 		    "too many requests in this round");
 		return;
 	}
-	if (cal->n_pending == cal->cap_pending) {
-		size_t cap = cal->cap_pending ? 2 * cal->cap_pending : 64;
-
-		if ((np = realloc(cal->pending, cap * sizeof(*np))) == NULL) {
-			reply_status(cx, req, KTS_TAG_AGGR_RESP, u,
-			    p->hmac_alg, p->aggr.req_id, KTS_ST_INTERNAL,
-			    "out of memory");
-			return;
-		}
-		cal->pending = np;
-		cal->cap_pending = cap;
+	if (kts_grow(&cal->pending, &cal->cap_pending, cal->n_pending + 1,
+	    sizeof(*cal->pending), 64) != 0) {
+		reply_status(cx, req, KTS_TAG_AGGR_RESP, u, p->hmac_alg,
+		    p->aggr.req_id, KTS_ST_INTERNAL, "out of memory");
+		return;
 	}
 	cal_now(cal, &us);
 	e = &cal->pending[cal->n_pending++];

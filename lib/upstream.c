@@ -122,15 +122,10 @@ static struct upw *
 wait_add(struct kts_up *up, uint64_t req_id)
 {
 	struct upw *w;
-	size_t cap;
 
-	if (up->n_wait == up->cap_wait) {
-		cap = up->cap_wait ? 2 * up->cap_wait : 16;
-		if ((w = realloc(up->wait, cap * sizeof(*w))) == NULL)
-			return NULL;
-		up->wait = w;
-		up->cap_wait = cap;
-	}
+	if (kts_grow(&up->wait, &up->cap_wait, up->n_wait + 1,
+	    sizeof(*up->wait), 16) != 0)
+		return NULL;
 	w = &up->wait[up->n_wait++];
 	memset(w, 0, sizeof(*w));
 	w->req_id = req_id;

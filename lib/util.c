@@ -257,6 +257,30 @@ kts_malloc_keep(void)
 }
 
 int
+kts_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t c = *cap ? *cap : (first ? first : 1);
+	void *old;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return KTS_ENOMEM;
+		c *= 2;
+	}
+	/* pp points at some T *: copied as bytes, not read as a void *. */
+	memcpy(&old, pp, sizeof(old));
+	if (elem == 0 || c > SIZE_MAX / elem ||
+	    (n = realloc(old, c * elem)) == NULL)
+		return KTS_ENOMEM;
+	memcpy(pp, &n, sizeof(n));
+	*cap = c;
+	return 0;
+}
+
+int
 kts_raise_nofile(uint64_t want, uint64_t *got)
 {
 	struct rlimit rl;

@@ -62,6 +62,13 @@ int kts_file_write(const char *path, const uint8_t *p, size_t n);
 void kts_malloc_keep(void);
 
 /*
+ * kts_grow - make the array *pp (items of elem bytes, *cap of them) hold
+ * at least need items, doubling from first.  Returns 0, or KTS_ENOMEM
+ * with *pp and *cap unchanged.
+ */
+int kts_grow(void *pp, size_t *cap, size_t need, size_t elem, size_t first);
+
+/*
  * kts_raise_nofile - raise the soft limit on open descriptors to want if
  * the hard limit allows (servers with many connections).  Returns 0 when
  * want is allowed now, else KTS_EIO with *got the limit there is.

@@ -344,6 +344,35 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/* ---- arrays ---- */
+
+START_TEST(test_grow)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0;
+	size_t i;
+
+	ck_assert_int_eq(kts_grow(&a, &cap, 1, sizeof(*a), 4), 0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(cap, 4);
+	for (i = 0; i < 4; i++)
+		a[i] = (uint32_t)i * 7;
+	ck_assert_int_eq(kts_grow(&a, &cap, 4, sizeof(*a), 4), 0);
+	ck_assert_uint_eq(cap, 4);		/* room already */
+	ck_assert_int_eq(kts_grow(&a, &cap, 9, sizeof(*a), 4), 0);
+	ck_assert_uint_eq(cap, 16);		/* doubled until it fits */
+	for (i = 0; i < 4; i++)
+		ck_assert_uint_eq(a[i], i * 7);	/* kept */
+	/* Too big for size_t: refused, the array untouched. */
+	ck_assert_int_eq(kts_grow(&a, &cap, SIZE_MAX / 2, sizeof(*a), 4),
+	    KTS_ENOMEM);
+	ck_assert_int_eq(kts_grow(&a, &cap, SIZE_MAX, 1, 4), KTS_ENOMEM);
+	ck_assert_uint_eq(cap, 16);
+	ck_assert_uint_eq(a[3], 21);
+	free(a);
+}
+END_TEST
+
 /* ---- clocks ---- */
 
 START_TEST(test_clocks)
@@ -478,6 +507,10 @@ util_suite(void)
 	tcase_add_test(tc, test_file_write_read);
 	tcase_add_test(tc, test_file_write_atomic);
 	tcase_add_test(tc, test_file_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("arrays");
+	tcase_add_test(tc, test_grow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clocks");
