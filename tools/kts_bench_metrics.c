@@ -150,6 +150,10 @@ kts_scrape_get(const char *url, struct kts_scrape *sc, char *why,
 static void
 put_hist(const char *name, const struct kts_hist *d, double target)
 {
+	if (d->count == 0) {	/* nothing to judge: no verdict */
+		printf("%s n 0 (nothing counted during the run)\n", name);
+		return;
+	}
 	printf("%s n %llu p50_le %g p99_le %g", name,
 	    (unsigned long long)d->count, kts_hist_quantile(d, 0.50),
 	    kts_hist_quantile(d, 0.99));

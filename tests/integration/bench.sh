@@ -90,6 +90,18 @@ else
 	bad "sign --metrics (exit $st)"
 	sed 's/^/    /' "$tmp/m.out" "$tmp/m.err"
 fi
+# The page of a leaf the run does not go through: nothing to judge, so
+# no verdict (not a "met" from an empty histogram).
+"$bench" sign --url "$KTS_AGGR2_URL" $cred --seconds 1 --connections 2 -q \
+    --metrics "${KTS_AGGR_URL}metrics" >"$tmp/m0.out" 2>"$tmp/m0.err"
+st=$?
+if [ $st -eq 0 ] && grep -q '^server_own_ms n 0 ' "$tmp/m0.out" &&
+    ! grep -q 'met\|missed' "$tmp/m0.out"; then
+	ok "sign --metrics of an idle leaf: $(grep '^server_own_ms' "$tmp/m0.out")"
+else
+	bad "sign --metrics of an idle leaf (exit $st)"
+	sed 's/^/    /' "$tmp/m0.out" "$tmp/m0.err"
+fi
 if "$bench" sign --url "$KTS_AGGR2_URL" $cred --seconds 1 -q \
     --metrics "${KTS_CAL_URL%/}/nothing-here" >"$tmp/out" 2>"$tmp/err"; then
 	bad "sign --metrics with a page that is no aggregator's succeeded"
