@@ -481,6 +481,12 @@ kts_req_arrived_us(const struct kts_req *req)
 	return req->arrived_us;
 }
 
+const void *
+kts_req_conn(const struct kts_req *req)
+{
+	return req->c;
+}
+
 void
 kts_srv_flush(struct kts_srv *srv)
 {

@@ -95,6 +95,13 @@ void kts_srv_flush(struct kts_srv *srv);
  */
 uint64_t kts_req_arrived_us(const struct kts_req *req);
 
+/*
+ * kts_req_conn - a key for req's connection, equal for every request of
+ * that connection while any is unanswered (answers for one connection
+ * made together leave in one write).  Only for comparing.
+ */
+const void *kts_req_conn(const struct kts_req *req);
+
 /* kts_req_drop - release req without answering (closes a TCP stream). */
 void kts_req_drop(struct kts_req *req);
 
