@@ -55,6 +55,7 @@ struct ag_conf {
 	uint64_t max_conns;	/* client connections */
 	uint64_t idle_timeout_s;	/* idle keep-alive connections */
 	uint64_t read_timeout_s;	/* slow clients */
+	uint64_t batch_us;	/* pause of a busy loop before it waits */
 	char *machine_id;	/* metadata machine id, optional */
 	uint8_t alg;		/* aggregation algorithm */
 	int log_level;		/* KTS_LOG_* */
@@ -231,6 +232,7 @@ void ag_thread_join(struct ag *ag);
 void ag_reply_status(struct ag *ag, const struct ag_req *e, uint64_t status,
     const char *msg);
 void ag_drain(struct ag *ag);
+void ag_run(struct ag *ag);
 
 /* parent.c */
 int ag_parents_init(struct ag *ag, char *why, size_t whylen);

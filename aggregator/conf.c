@@ -58,6 +58,7 @@ ag_conf_defaults(struct ag_conf *c)
 	c->max_conns = KTS_AGG_MAX_CONNS;
 	c->idle_timeout_s = KTS_NET_IDLE_TIMEOUT;
 	c->read_timeout_s = KTS_NET_READ_TIMEOUT;
+	c->batch_us = KTS_AGG_BATCH_US;
 	c->alg = KTS_HASH_SHA256;
 	c->log_level = KTS_LOG_NOTICE;
 }
@@ -126,6 +127,8 @@ u64_field(struct ag_conf *c, const char *key, uint64_t *max)
 		    86400 },
 		{ "read_timeout_s", offsetof(struct ag_conf, read_timeout_s),
 		    3600 },
+		{ "batch_us", offsetof(struct ag_conf, batch_us),
+		    KTS_AGG_MAX_BATCH_US },
 	};
 	size_t i;
 
@@ -141,8 +144,8 @@ int
 ag_conf_set(struct ag_conf *c, const char *key, const char *v, char *why,
     size_t whylen)
 {
-	uint64_t *u;
-	uint64_t max;
+	uint64_t *u = NULL;
+	uint64_t max = 0;
 	uint64_t n;
 	char **s;
 	int r = KTS_EFORMAT;
@@ -187,7 +190,10 @@ ag_conf_set(struct ag_conf *c, const char *key, const char *v, char *why,
 		snprintf(why, whylen, "unknown setting \"%.64s\"", key);
 		return KTS_EINVAL;
 	}
-	if (r != 0)
+	if (r != 0 && u != NULL)
+		snprintf(why, whylen, "bad value \"%.64s\" for %s (a whole "
+		    "number, 0 to %llu)", v, key, (unsigned long long)max);
+	else if (r != 0)
 		/* Never echo a key. */
 		snprintf(why, whylen, "bad value \"%.64s\" for %s",
 		    strcmp(key, "parent_key") == 0 ? "..." : v, key);

@@ -501,12 +501,36 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		}
 }
 
+/*
+ * Run ag's loop until it is told to stop.  With batch_us set, a pass that
+ * handled events is followed by a pause before the loop waits again
+ * (lib/limits.h KTS_AGG_BATCH_US): what arrived meanwhile is read in one
+ * pass.  Work already due (a burst of answers) runs without pauses.
+ */
+void
+ag_run(struct ag *ag)
+{
+	struct timespec ts;
+
+	if (ag->conf->batch_us == 0) {
+		event_base_dispatch(ag->base);
+		return;
+	}
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)ag->conf->batch_us * 1000;
+	while (event_base_loop(ag->base, EVLOOP_ONCE) == 0 &&
+	    !event_base_got_exit(ag->base) && !event_base_got_break(ag->base))
+		if (event_base_get_num_events(ag->base,
+		    EVENT_BASE_COUNT_ACTIVE) == 0)
+			nanosleep(&ts, NULL);
+}
+
 static void *
 thread_main(void *arg)
 {
 	struct ag *ag = arg;
 
-	event_base_dispatch(ag->base);
+	ag_run(ag);
 	ag_publish(ag);
 	return NULL;
 }

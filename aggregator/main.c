@@ -207,7 +207,7 @@ run(struct ag_conf *conf)
 		kts_log(KTS_LOG_NOTICE, "aggregator started: %u thread(s), "
 		    "%zu parent(s), rounds of %llu ms", n, ags[0].n_parents,
 		    (unsigned long long)conf->round_ms);
-		event_base_dispatch(ags[0].base);
+		ag_run(&ags[0]);
 	} else
 		fprintf(stderr, "kts-aggregator: %s\n", why[0] ? why :
 		    kts_strerror(r));

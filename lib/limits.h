@@ -281,6 +281,18 @@
 #define KTS_AGG_MAX_CONNS 4096u
 
 /*
+ * An aggregator's loop, after a pass that did some work, pauses this long
+ * before it waits for more (setting batch_us), so that one wakeup reads
+ * many requests: a wakeup costs more than reading a request (a context
+ * switch; ~5 us in a virtual machine), and a request waits for its round
+ * anyway.  At most KTS_AGG_MAX_BATCH_US: a pause is added to a request's
+ * wait and delays the round timer and parents' answers, which must stay
+ * small against a round period of 10 ms or more.
+ */
+#define KTS_AGG_BATCH_US 500u
+#define KTS_AGG_MAX_BATCH_US 2000u
+
+/*
  * How long a round waits for its parents before every request in it
  * gets 0x0301: a calendar answers within its second (up to ~1.1 s after
  * the request), each aggregator level adds its round period, and 5 s

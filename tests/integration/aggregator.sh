@@ -292,6 +292,9 @@ start_agg() {
 		echo "parent_key = $(awk -v u="$login" '$1 == u { print $2 }' \
 		    "$stack/pki/users")"
 		echo "parent_timeout_ms = 3000"
+		# The stack's aggregators pause their loops (batch_us's
+		# default); these run the plain libevent loop.
+		echo "batch_us = 0"
 		for p in "$@"; do echo "parent = $p"; done
 	} > "$tmp/$name.conf"
 	chmod 600 "$tmp/$name.conf"	# it holds a key
@@ -380,6 +383,9 @@ expect "-t checks a parent's URL" "kts-aggregator: parent " \
 expect "a max_level that leaves no room for a round is refused" \
     "kts-aggregator: max_level 250" "$agg" -t -c "$tmp/bad.conf" \
     --set max_level=250
+expect "a batch_us over its cap is refused with the range" \
+    "kts-aggregator: bad value \"2001\" for batch_us (a whole number, 0 to 2000)" \
+    "$agg" -t -c "$tmp/bad.conf" --set batch_us=2001
 # The example configurations parse (paths and hosts made local).
 sed -e "s|^users = .*|users = $stack/pki/users|" \
     -e "s|^parent = .*|parent = $KTS_CAL_TCP_URL|" \
