@@ -12,17 +12,14 @@
  *
  * - Order: a request that waited longer in its round has less of that
  *   budget left, so the longest waits are answered first (earliest
- *   deadline first).
+ *   deadline first), in bands of ANSWER_BAND_US.
  * - Fewer writes: a write costs the kernel more than making an answer
- *   (on loopback the send runs the receiver's side too), so all the
- *   answers of every answered round for one connection are made
- *   together and leave in one write.  A connection's place is that of
- *   its longest-waiting request.  Measured (docs/performance.md): writes
- *   a signature 0.48 -> 0.29 for one-request clients, 0.15 -> 0.06 for
- *   pipelining ones, and some 12 % less CPU a signature.
+ *   (on loopback the send runs the receiver's side too), so the answers
+ *   of one band for one connection, from every answered round, are made
+ *   together and leave in one write.
  *
  * Answers go in slices of ANSWER_SLICE_US, ended only between
- * connections: each slice's answers go to the kernel before the next is
+ * such groups: each slice's answers go to the kernel before the next is
  * made, the loop runs the round timer and reads client requests between
  * slices, and a round answered during a burst joins it in its place.
  * On one connection answers keep request order (and lib/net.c holds an
@@ -54,7 +51,17 @@
  */
 #define ANSWER_SLICE_US 2000
 
-/* Check the clock (between connections) after this many answers, a few
+/*
+ * Waits this close count as equal, so that a connection's answers of a
+ * band leave in one write.  Measured (docs/performance.md, 160 x 256 raw
+ * TCP and 20,000/s open-loop HTTP): one band for all (a connection's
+ * answers all together) lost the order and raised own p99 to 250-300 ms
+ * over TCP; 10 ms bands wrote three times as often as 25 ms ones; 25 ms
+ * and 50 ms did about the same, 25 ms a little better at 20,000/s.
+ */
+#define ANSWER_BAND_US 25000
+
+/* Check the clock (between groups) after this many answers, a few
  * microseconds each. */
 #define ANSWER_CLOCK_EVERY 32
 
@@ -64,11 +71,10 @@ struct ag_pick {
 	size_t i;			/* in rd->reqs */
 	uintptr_t conn;			/* kts_req_conn() */
 	uint64_t arrived_us;
-	uint64_t wait_us;		/* arrival to its root sent */
-	uint64_t most_us;		/* its connection's longest wait */
+	uint64_t band;			/* its wait / ANSWER_BAND_US */
 };
 
-/* Ties: the older round, then its order in the round. */
+/* Ties: arrival, then the older round, then its order in the round. */
 static int
 pick_tie(const struct ag_pick *x, const struct ag_pick *y)
 {
@@ -79,54 +85,18 @@ pick_tie(const struct ag_pick *x, const struct ag_pick *y)
 	return x->i < y->i ? -1 : (x->i > y->i);
 }
 
-/* By connection, oldest first: to find each connection's oldest. */
-static int
-pick_by_conn(const void *a, const void *b)
-{
-	const struct ag_pick *x = a;
-	const struct ag_pick *y = b;
-
-	if (x->conn != y->conn)
-		return x->conn < y->conn ? -1 : 1;
-	return pick_tie(x, y);
-}
-
-/* The answer order: connections oldest first, each one's together. */
+/* The answer order: longest wait band first, a connection's together. */
 static int
 pick_cmp(const void *a, const void *b)
 {
 	const struct ag_pick *x = a;
 	const struct ag_pick *y = b;
 
-	if (x->most_us != y->most_us)
-		return x->most_us > y->most_us ? -1 : 1;
+	if (x->band != y->band)
+		return x->band > y->band ? -1 : 1;
 	if (x->conn != y->conn)
 		return x->conn < y->conn ? -1 : 1;
 	return pick_tie(x, y);
-}
-
-/*
- * Order n picks: group by connection, then the groups by their longest
- * wait, longest first.
- */
-static void
-pick_sort(struct ag_pick *pick, size_t n)
-{
-	uint64_t most = 0;
-	size_t g = 0;
-	size_t k;
-
-	qsort(pick, n, sizeof(*pick), pick_by_conn);
-	for (k = 0; k <= n; k++) {
-		if (k == n || pick[k].conn != pick[g].conn) {
-			for (; g < k; g++)
-				pick[g].most_us = most;
-			most = 0;
-		}
-		if (k < n && pick[k].wait_us > most)
-			most = pick[k].wait_us;
-	}
-	qsort(pick, n, sizeof(*pick), pick_cmp);
 }
 
 /* One answer: our chain, then all the parent returned (spec 7.11). */
@@ -192,7 +162,7 @@ answer_round_now(struct ag *ag, struct ag_round *rd)
 
 /*
  * Add the requests of the rounds not yet picked to the picks, and order
- * what is left (pick_sort).
+ * what is left (pick_cmp).
  */
 static void
 take_fresh(struct ag *ag)
@@ -233,11 +203,11 @@ take_fresh(struct ag *ag)
 			p->i = i;
 			p->conn = (uintptr_t)kts_req_conn(rd->reqs[i].req);
 			p->arrived_us = rd->reqs[i].arrived_us;
-			p->wait_us = rd->sent_us - p->arrived_us;
+			p->band = (rd->sent_us - p->arrived_us) / ANSWER_BAND_US;
 		}
 		rd->picked = 1;
 	}
-	pick_sort(ag->pick, ag->n_pick);
+	qsort(ag->pick, ag->n_pick, sizeof(*ag->pick), pick_cmp);
 }
 
 /* Free the rounds whose every request is answered. */
@@ -277,7 +247,8 @@ on_answer(evutil_socket_t fd, short what, void *arg)
 		answer_one(ag, p->rd, p->i, &wr);
 		n++;
 		if (ag->at_pick < ag->n_pick &&
-		    ag->pick[ag->at_pick].conn == p->conn)
+		    ag->pick[ag->at_pick].conn == p->conn &&
+		    ag->pick[ag->at_pick].band == p->band)
 			continue;	/* a connection's answers together */
 		if (n >= ANSWER_CLOCK_EVERY) {
 			if (kts_mono_us() - t0 >= ANSWER_SLICE_US)
