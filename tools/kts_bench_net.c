@@ -248,14 +248,20 @@ on_resp(struct conn *c, const uint8_t *pdu, size_t len)
 	const char *why;
 	uint64_t t = now_ns();
 	uint64_t id = 0;
+	int inorder;
 	int have;
 	int found;
 
 	have = m->resp_id != NULL && m->resp_id(m->arg, pdu, len, &id) == 0;
+	/* HTTP/1.1 answers pipelined requests in their order (RFC 9112
+	 * 9.3.2): one for a later request first is an error. */
+	inorder = !have || c->n == 0 || c->fl[c->head].id == id;
 	f = flight_take(c, have, id, &found);
 	ld->t_last = t;
 	if (have && !found)
 		why = "no request has this request id";
+	else if (!ld->tcp && !inorder)
+		why = "an HTTP answer out of request order";
 	else
 		why = m->check(m->arg, &f, pdu, len);
 	if (why != NULL) {

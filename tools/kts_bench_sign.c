@@ -18,7 +18,8 @@
  *
  * Every response is checked as a client would before keeping the
  * signature (spec 7.11): it parses, the HMAC algorithm is SHA-256 and the
- * HMAC checks with K, the request id is ours, the status is 0, the header
+ * HMAC checks with K, the request id is ours (over HTTP, the oldest
+ * request's: answers come in request order), the status is 0, the header
  * names our login id, the payload turns into a signature
  * (kts_aggr_resp_to_sig()) whose input hash is the hash sent, and unless
  * --no-verify that signature passes the internal policy with that hash

@@ -68,6 +68,13 @@ ts=$?
 wait $hp
 verdict "sign over HTTP" "$good" http $?
 verdict "sign over raw TCP" "$good" tcp $ts
+# Pipelined HTTP, requests spread over the rounds of each second: the
+# leaf answers a burst by wait band and connection, not in request
+# order, and the answers must still leave in request order (the
+# generator checks each against the request it sent, ids included).
+last_line_ok "sign over pipelined HTTP, open loop (answers in order)" \
+    "$good" "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 3 \
+    --connections 4 --depth 64 --rate 120 -q
 
 # --metrics: the leaf's own histograms around a run.  Its requests are
 # the run's (no other client signs through leaf2 here), and the own
