@@ -44,7 +44,7 @@
 
 /*
  * A slice of answers: written to the kernel after this long (at the
- * next connection's start).  Short enough that the first answers leave
+ * start of the next group of one connection and band).  Short enough that the first answers leave
  * early.  Measured with answers in round order (docs/performance.md,
  * 2000 x 18 pipelined HTTP at 32,000-34,000/s): own latency p99 <= 200
  * ms with 1 ms slices, <= 160 with 2 ms, <= 175 with 5 ms.

@@ -283,11 +283,12 @@
 /*
  * An aggregator's loop, after a pass that did some work, pauses this long
  * before it waits for more (setting batch_us), so that one wakeup reads
- * many requests: a wakeup costs more than reading a request (a context
- * switch; ~5 us in a virtual machine), and a request waits for its round
- * anyway.  At most KTS_AGG_MAX_BATCH_US: a pause is added to a request's
- * wait and delays the round timer and parents' answers, which must stay
- * small against a round period of 10 ms or more.
+ * many requests: each wakeup is a context switch, and a request waits for
+ * its round anyway (measured, docs/performance.md: a tenth of the context
+ * switches, 5-8 % less CPU a signature).  At most KTS_AGG_MAX_BATCH_US: a
+ * pause is added to a request's wait and delays the round timer and
+ * parents' answers, which must stay small against a round period of 10
+ * ms or more.
  */
 #define KTS_AGG_BATCH_US 500u
 #define KTS_AGG_MAX_BATCH_US 2000u
