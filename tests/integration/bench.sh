@@ -142,6 +142,19 @@ last_line_ok "sign, open loop (--rate 40) through a leaf" \
     "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 2 --rate 40 \
     --connections 80 -q
 
+# Open loop past what connections x depth hold: the requests that found
+# no room are errors, and the summary says they were never sent.
+if "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 1 --rate 50 \
+    --connections 1 --depth 1 >"$tmp/out" 2>"$tmp/err" &&
+    tail -n 1 "$tmp/out" | grep -Eq ' errors [1-9][0-9]*$' &&
+    grep -Eq '^of the errors, [1-9][0-9]* never sent: ' "$tmp/out" &&
+    grep -q 'no connection free' "$tmp/err"; then
+	ok "open loop over capacity: unsent requests counted apart"
+else
+	bad "open loop over capacity: unsent requests counted apart"
+	sed 's/^/    /' "$tmp/out" "$tmp/err"
+fi
+
 last_line_ok "http-baseline" '^baseline_per_s [1-9][0-9]*$' \
     "$bench" http-baseline --seconds 1 --connections 4 -q
 
