@@ -274,6 +274,27 @@ else
 	show "$tmp/st.out"
 fi
 
+# kts-stack restart: leaf1 again on the ports it had (stack.env holds).
+ports_before=$(cat "$stack/leaf1.ports")
+pid_before=$(cat "$stack/leaf1.pid")
+if "$src/tools/kts-stack" restart "$stack" leaf1 >"$tmp/rs.out" 2>&1 &&
+    [ "$(cat "$stack/leaf1.ports")" = "$ports_before" ] &&
+    [ "$(cat "$stack/leaf1.pid")" != "$pid_before" ]; then
+	ok "kts-stack restart leaf1: a new process on the same ports"
+	serving "kts-stack restart leaf1"
+else
+	bad "kts-stack restart leaf1"
+	show "$tmp/rs.out"
+fi
+if "$src/tools/kts-stack" restart "$stack" leaf9 >"$tmp/rs.out" 2>&1; then
+	bad "kts-stack restart of an unknown server succeeds"
+elif grep -q 'no server "leaf9"' "$tmp/rs.out"; then
+	ok "kts-stack restart of an unknown server: refused, named"
+else
+	bad "kts-stack restart leaf9: wrong message"
+	show "$tmp/rs.out"
+fi
+
 part "C. two parents, one killed"
 # start_agg NAME LOGIN PARENT...: an aggregator that logs in to its
 # parents as LOGIN (one the servers read from the users file at start);
