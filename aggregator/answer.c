@@ -262,8 +262,12 @@ on_answer(evutil_socket_t fd, short what, void *arg)
 	for (k = from; k < ag->at_pick; k++)
 		latency(ag, ag->pick[k].rd, ag->pick[k].i, done);
 	reap(ag);
-	/* The next slice after the client callbacks now due: requests are
-	 * read (and their wait counted) during a long burst too. */
+	/* The next slice after the client callbacks already due.  libevent
+	 * runs an event made active from a callback of its own priority in
+	 * the same pass, so the loop polls again only when the burst is
+	 * out; polling between slices (a timer due now) read sooner but
+	 * made the burst, and the own latency, longer (docs/performance.md
+	 * "Where the burst's time goes"). */
 	if (ag->at_pick < ag->n_pick)
 		event_active(ag->answer_more, EV_TIMEOUT, 1);
 	else
