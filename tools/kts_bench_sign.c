@@ -237,7 +237,7 @@ usage(FILE *fp)
 {
 	fputs("usage: kts-bench sign --url URL --user USER --key KEY\n"
 	    "           [--connections N] [--depth D] [--seconds S] [--rate R] "
-	    "[--tcp]\n           [--no-verify] [-q]\n"
+	    "[--tcp]\n           [--no-verify] [--metrics URL] [-q]\n"
 	    "  URL is http://, ksi+http:// or ksi+tcp://HOST:PORT; N 1..16384 "
 	    "(default 8 on\n"
 	    "  raw TCP, 64 on HTTP), D 1..256 requests in flight per "

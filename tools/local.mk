@@ -9,6 +9,8 @@ tools_kts_bench_LDADD = lib/libkts.la $(CRYPTO_LIBS) $(EVENT_LIBS)
 
 # Operator scripts: keys for a deployment, a whole local stack.
 dist_noinst_SCRIPTS = tools/kts-pki tools/kts-stack
+# Their manuals (not installed either: man -l docs/kts-stack.1).
+EXTRA_DIST += docs/kts-stack.1 docs/kts-bench.1
 
 # Calendar store benchmarks (lib/calstore.h, docs/performance.md):
 # kts-calgen fills a store with random leaves, kts-calbench times open and
