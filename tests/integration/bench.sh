@@ -165,5 +165,25 @@ else
 	ok "--connections over 16384 is refused"
 fi
 
+# The manual names every option the programs' --help names.
+man_covers() { # MANPAGE HELP-TEXT-FILE
+	missing=
+	for o in $(grep -o -- '--[a-z][a-z-]*' "$2" | sort -u); do
+		esc=$(printf '%s' "$o" | sed 's/-/\\-/g')
+		grep -qF -- "$esc" "$1" || missing="$missing $o"
+	done
+	if [ -z "$missing" ] && [ -s "$2" ]; then
+		ok "$(basename "$1") names every option of --help"
+	else
+		bad "$(basename "$1") lacks:$missing"
+	fi
+}
+for c in sign extend http-baseline logsig; do
+	"$bench" "$c" --help 2>&1
+done >"$tmp/help.txt"
+man_covers "$src/docs/kts-bench.1" "$tmp/help.txt"
+"$src/tools/kts-stack" --help x >"$tmp/help.txt" 2>&1
+man_covers "$src/docs/kts-stack.1" "$tmp/help.txt"
+
 echo "bench.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
