@@ -143,7 +143,8 @@ fuzz-smoke: $(KTS_FUZZ_BIN)
 	for t in $(KTS_FUZZ_TARGETS); do \
 	  tmp=`mktemp -d "$${TMPDIR:-/tmp}/kts-fuzz-$$t.XXXXXX"` || exit 1; \
 	  mkdir "$$tmp/corpus" "$$tmp/crash" || exit 1; \
-	  cp $(srcdir)/tests/fuzz/corpus/$$t/* "$$tmp/corpus/" 2>/dev/null; \
+	  find $(srcdir)/tests/fuzz/corpus/$$t -type f \
+	    -exec cp {} "$$tmp/corpus/" \; ; \
 	  echo "fuzz-smoke: $$t for $(FUZZ_SECONDS) s"; \
 	  if ./tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
