@@ -190,10 +190,19 @@ check-style:
 	$(AM_V_at)$(PERL_FOR_STYLE) $(srcdir)/scripts/check-style $(srcdir)
 
 PERL_FOR_STYLE = perl
-EXTRA_DIST += scripts/check-style scripts/test-summary .clang-format \
+
+## A long signing run through a whole stack, watching the servers' memory
+## and descriptors (scripts/soak; 10 minutes by default, so not part of
+## make check): make soak SOAK_ARGS="--seconds 1800 --rate 10000".
+SOAK_ARGS =
+soak: all
+	KTS_TOP_BUILDDIR=$(abs_top_builddir) $(srcdir)/scripts/soak $(SOAK_ARGS)
+
+EXTRA_DIST += scripts/check-style scripts/test-summary scripts/soak \
+	.clang-format \
 	README.md docs/README.md
 
 ## ThreadSanitizer suppressions, for a -fsanitize=thread build.
 EXTRA_DIST += tests/tsan.supp
 
-.PHONY: fuzz-smoke check-style
+.PHONY: fuzz-smoke check-style soak

@@ -185,5 +185,29 @@ man_covers "$src/docs/kts-bench.1" "$tmp/help.txt"
 "$src/tools/kts-stack" --help x >"$tmp/help.txt" 2>&1
 man_covers "$src/docs/kts-stack.1" "$tmp/help.txt"
 
+# scripts/soak (make soak) on a stack of its own, shortly: it must
+# sample, judge and stop its stack; and refuse a load it cannot carry.
+KTS_BENCH=$bench "$src/scripts/soak" --seconds 6 --every 2 --rate 100 \
+    --dir "$tmp/soak" \
+    >"$tmp/soak.out" 2>"$tmp/soak.err"
+verdict "scripts/soak: a short run is OK" \
+    '^soak: OK, [1-9][0-9]* signatures .* errors 0$' soak $?
+n=$(grep -c '^t=' "$tmp/soak.out")
+# kts-stack stop removes each pid file once its server is gone.
+if [ "$n" -ge 3 ] && [ -s "$tmp/soak/stack/stack.env" ] &&
+    ! ls "$tmp/soak/stack/"*.pid >/dev/null 2>&1; then
+	ok "scripts/soak: samples printed, its stack stopped"
+else
+	bad "scripts/soak: samples or stop"
+fi
+if KTS_BENCH=$bench "$src/scripts/soak" --rate 1000 --connections 10 >/dev/null \
+    2>"$tmp/soak.err"; then
+	bad "scripts/soak: too little room for the rate is refused"
+elif grep -q 'less than 2 x --rate' "$tmp/soak.err"; then
+	ok "scripts/soak: too little room for the rate is refused"
+else
+	bad "scripts/soak: refusal says why ($(cat "$tmp/soak.err"))"
+fi
+
 echo "bench.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
