@@ -232,6 +232,30 @@ take_metrics(struct sstate *ss, int argc, char **argv, char **args)
 	return n;
 }
 
+/*
+ * Open loop with fewer requests in flight than a second's worth: a
+ * signature waits for its calendar second (0.5-1.2 s through a leaf), so
+ * the generator runs out of room and the rate done falls below the rate
+ * asked; the requests it cannot send count as errors, but say why now.
+ */
+static void
+warn_room(const struct kts_load_mode *m, const struct kts_load_opts *o)
+{
+	size_t conns = o->conns;
+	size_t depth = o->depth;
+
+	if (conns == 0)
+		conns = o->tcp ? m->conns_tcp : m->conns_http;
+	if (depth == 0)
+		depth = o->tcp ? m->depth_tcp : 1;
+	if (o->rate > 0 && (uint64_t)conns * depth < o->rate)
+		fprintf(stderr, "kts-bench: warning: %zu connections x %zu "
+		    "in flight is less than --rate %llu: a signature takes "
+		    "about a second, so many requests will find no room "
+		    "(give at least 2 x rate)\n", conns, depth,
+		    (unsigned long long)o->rate);
+}
+
 static int
 usage(FILE *fp)
 {
@@ -295,6 +319,7 @@ kts_bench_sign(int argc, char **argv)
 		return usage(stderr);
 	}
 	ss.o = &o;
+	warn_room(&m, &o);
 	if (ss.metrics != NULL && kts_scrape_get(ss.metrics, &ss.before, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "kts-bench: --metrics: %s\n", why);

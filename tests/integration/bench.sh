@@ -141,14 +141,22 @@ last_line_ok "sign, open loop (--rate 40) through a leaf" \
     '^sign_per_s [1-9][0-9]* p50_ms [0-9.]+ p99_ms [0-9.]+ errors 0$' \
     "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 2 --rate 40 \
     --connections 80 -q
+if grep -q 'warning' "$tmp/run.err"; then
+	bad "open loop with room: no warning ($(cat "$tmp/run.err"))"
+else
+	ok "open loop with room: no warning"
+fi
 
-# Open loop past what connections x depth hold: the requests that found
-# no room are errors, and the summary says they were never sent.
+# Open loop past what connections x depth hold: warned at the start, the
+# requests that found no room are errors, and the summary says they were
+# never sent.
 if "$bench" sign --url "$KTS_AGGR_URL" $cred --seconds 1 --rate 50 \
     --connections 1 --depth 1 >"$tmp/out" 2>"$tmp/err" &&
     tail -n 1 "$tmp/out" | grep -Eq ' errors [1-9][0-9]*$' &&
     grep -Eq '^of the errors, [1-9][0-9]* never sent: ' "$tmp/out" &&
-    grep -q 'no connection free' "$tmp/err"; then
+    grep -q 'no connection free' "$tmp/err" &&
+    grep -q 'warning: 1 connections x 1 in flight is less than --rate 50' \
+    "$tmp/err"; then
 	ok "open loop over capacity: unsent requests counted apart"
 else
 	bad "open loop over capacity: unsent requests counted apart"
