@@ -756,6 +756,12 @@ url_setup(struct kts_load *ld)
 	return resolve(ld) != 0 || (!ld->tcp && http_prefix(ld) != 0) ? -1 : 0;
 }
 
+uint64_t
+kts_load_room(const struct kts_load *ld)
+{
+	return (uint64_t)ld->conns * ld->depth;
+}
+
 /*
  * A descriptor per connection plus a few: raise the soft limit as far as
  * the hard one allows.

@@ -133,6 +133,12 @@ int kts_load_args(const struct kts_load_mode *m, int need_url, int argc,
 int kts_load_new(const struct kts_load_mode *m, const struct kts_load_opts *o,
     struct kts_load **out);
 
+/*
+ * kts_load_room - requests ld can hold in flight: connections x depth,
+ * with kts_load_new()'s defaults.
+ */
+uint64_t kts_load_room(const struct kts_load *ld);
+
 /* kts_load_free - NULL is fine; closes every connection. */
 void kts_load_free(struct kts_load *ld);
 

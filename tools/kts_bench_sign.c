@@ -239,21 +239,16 @@ take_metrics(struct sstate *ss, int argc, char **argv, char **args)
  * asked; the requests it cannot send count as errors, but say why now.
  */
 static void
-warn_room(const struct kts_load_mode *m, const struct kts_load_opts *o)
+warn_room(const struct kts_load *ld, const struct kts_load_opts *o)
 {
-	size_t conns = o->conns;
-	size_t depth = o->depth;
+	uint64_t room = kts_load_room(ld);
 
-	if (conns == 0)
-		conns = o->tcp ? m->conns_tcp : m->conns_http;
-	if (depth == 0)
-		depth = o->tcp ? m->depth_tcp : 1;
-	if (o->rate > 0 && (uint64_t)conns * depth < o->rate)
-		fprintf(stderr, "kts-bench: warning: %zu connections x %zu "
-		    "in flight is less than --rate %llu: a signature takes "
-		    "about a second, so many requests will find no room "
-		    "(give at least 2 x rate)\n", conns, depth,
-		    (unsigned long long)o->rate);
+	if (o->rate > 0 && room < o->rate)
+		fprintf(stderr, "kts-bench: warning: %llu requests in flight "
+		    "(connections x depth) is less than --rate %llu: a "
+		    "signature takes about a second, so many requests will "
+		    "find no room (give at least 2 x rate)\n",
+		    (unsigned long long)room, (unsigned long long)o->rate);
 }
 
 static int
@@ -319,13 +314,15 @@ kts_bench_sign(int argc, char **argv)
 		return usage(stderr);
 	}
 	ss.o = &o;
-	warn_room(&m, &o);
 	if (ss.metrics != NULL && kts_scrape_get(ss.metrics, &ss.before, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "kts-bench: --metrics: %s\n", why);
 		goto out;
 	}
-	if (kts_load_new(&m, &o, &ld) != 0 || kts_load_run(ld) != 0)
+	if (kts_load_new(&m, &o, &ld) != 0)
+		goto out;
+	warn_room(ld, &o);
+	if (kts_load_run(ld) != 0)
 		goto out;
 	if (ss.metrics != NULL) {
 		usleep(SCRAPE_SETTLE_US);
